@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+
+/* A filter definition as the configuration produced it: every %(var)s interpolation and every
+ * <tag> from [Definition]/[Init]/jail arguments is already substituted; what remains are the regex
+ * tags of the filter engine (<HOST>, <ADDR>, <IP4>, <IP6>, <F-USER>…</F-USER>, <F-ID>…</F-ID>,
+ * any other <F-NAME>…</F-NAME>) and unknown <…> text, which stays literal as in fail2ban.
+ * Each pattern remembers the file and line it came from, for error messages. */
+typedef struct RegexDef {
+        char *pattern;
+        char *file;
+        unsigned line;
+} RegexDef;
+
+typedef struct FilterDef {
+        char *name; /* "sshd" */
+        char *file; /* the main .conf file */
+        RegexDef *failregex;
+        size_t n_failregex;
+        RegexDef *ignoreregex;
+        size_t n_ignoreregex;
+        RegexDef prefregex;        /* .pattern == NULL when the filter has none */
+        char *journalmatch;        /* journalctl syntax, NULL or "" when none */
+        char *journalmatch_file;
+        unsigned journalmatch_line;
+} FilterDef;
+
+FilterDef *filter_def_free(FilterDef *d);
+void regex_def_done(RegexDef *r);
+
+typedef enum FilterResult {
+        FILTER_NO_MATCH,   /* no failregex matched (or prefregex did not) */
+        FILTER_FAILURE,    /* a failregex matched and yielded a valid address: count it */
+        FILTER_IGNORED,    /* a failregex matched, but so did an ignoreregex */
+        FILTER_NO_ADDRESS, /* a failregex matched, but the host part is no IP address (a hostname:
+                            * we never resolve names on the hot path) */
+        FILTER_LIMIT,      /* PCRE2 match or depth limit hit: treated as no match; caller warns */
+        _FILTER_RESULT_MAX,
+        _FILTER_RESULT_INVALID = -22,
+} FilterResult;
+
+const char *filter_result_to_string(FilterResult r);
+
+typedef struct FilterMatch {
+        Address address;   /* valid for FILTER_FAILURE; normalised (mapped IPv6 → IPv4) */
+        char *user;        /* <F-USER> capture, or NULL; owned */
+        char *id;          /* <F-ID> capture, or NULL; owned */
+        int regex_index;   /* index into FilterDef.failregex of the regex that matched, or -1 */
+} FilterMatch;
+
+void filter_match_done(FilterMatch *m);
+
+typedef struct Filter Filter;
+
+/* Compiles all regexes of a definition (PCRE2 with JIT). On error returns -EINVAL and sets *ret_error
+ * to "FILE:LINE: failregex: PCRE2 message at offset N" (owned by the caller). */
+int filter_new(const FilterDef *def, Filter **ret, char **ret_error);
+Filter *filter_free(Filter *f);
+
+/* Matches one log line (the line fail2ban's systemd backend builds: "HOSTNAME IDENT[PID]: MESSAGE").
+ * The line need not be NUL-terminated. Returns a FilterResult (>= 0) and fills *ret (which the caller
+ * must filter_match_done()) for FILTER_FAILURE, FILTER_IGNORED and FILTER_NO_ADDRESS; negative errno
+ * only for OOM. Never blocks for long: PCRE2 match and depth limits bound every call. */
+int filter_match(Filter *f, const char *line, size_t len, FilterMatch *ret);
+
+const FilterDef *filter_get_def(const Filter *f);
+
+/* Limits applied to every match (defaults are sane; tests lower them). */
+void filter_set_limits(Filter *f, unsigned match_limit, unsigned depth_limit);
