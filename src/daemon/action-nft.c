@@ -248,29 +248,29 @@ static json_t *match_new(json_t *left, json_t *right) {
         return json_pack("{s:{s:s,s:o,s:o}}", "match", "op", "==", "left", left, "right", right);
 }
 
+static json_t *port_range_new(const PortRange *p) {
+        if (p->first == p->last)
+                return json_integer(p->first);
+        return json_pack("{s:[i,i]}", "range", (int) p->first, (int) p->last);
+}
+
+/* One port or one range: a plain value; several: an anonymous set (nft merges the ranges into an
+ * interval set). */
 static json_t *ports_new(const PortRange *ports, size_t n_ports) {
         json_t *set;
 
-        if (n_ports == 1 && ports[0].first == ports[0].last)
-                return json_integer(ports[0].first);
+        if (n_ports == 1)
+                return port_range_new(&ports[0]);
 
-        /* An anonymous set, also for a single range: nft lists it back the same way. */
         set = json_array();
         if (!set)
                 return NULL;
 
-        for (size_t i = 0; i < n_ports; i++) {
-                json_t *e;
-
-                if (ports[i].first == ports[i].last)
-                        e = json_integer(ports[i].first);
-                else
-                        e = json_pack("{s:[i,i]}", "range", (int) ports[i].first, (int) ports[i].last);
-                if (json_array_append_new(set, e) < 0) {
+        for (size_t i = 0; i < n_ports; i++)
+                if (json_array_append_new(set, port_range_new(&ports[i])) < 0) {
                         json_decref(set);
                         return NULL;
                 }
-        }
 
         return json_pack("{s:o}", "set", set);
 }
