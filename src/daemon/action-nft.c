@@ -58,6 +58,9 @@ typedef struct NftOp {
         bool after_ban;                    /* unban of an element this batch adds first */
 } NftOp;
 
+/* The queue costs one allocation of ~90 bytes plus the set name per distinct element and an O(1) hash
+ * lookup per queue call; 100k bans queue in a few ms, far below what nft needs to parse them. Interning
+ * the set names (one string per jail) would save an allocation per op; not needed yet. */
 struct NftBackend {
         struct nft_ctx *ctx;
         char *table;
