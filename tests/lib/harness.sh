@@ -441,6 +441,7 @@ for o in doc["nftables"]:
             print(e, "-", "-")'
 }
 pc_banned() { pc_elements "$1" "$2" | grep -q "^$3 "; } # pc_banned JAIL 4|6 ADDRESS
+pc_not_banned() { ! pc_banned "$@"; }
 
 # A long-lived journal writer inside cgroup /system.slice/UNIT (a short-lived logger(1) may exit before
 # journald reads its cgroup, and the entry then lacks _SYSTEMD_UNIT).  pc_writer_start NAME UNIT; then
