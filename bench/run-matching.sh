@@ -80,38 +80,49 @@ fi
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-bench.XXXXXX")
 trap 'rm -rf "$RUN_DIR"' EXIT
 
-# timed OUTFILE CMD... → prints wall seconds; stdout+stderr of CMD go to OUTFILE
+# timed OUTFILE CMD... → prints "WALL_SECONDS CPU_SECONDS" (CPU = user + system of the process and its
+# children) or "fail"; stdout and stderr of CMD go to OUTFILE.
 timed() {
-        local out=$1 t0 t1 rc=0
-        shift
-        t0=$EPOCHREALTIME
-        "$@" >"$out" 2>&1 || rc=$?
-        t1=$EPOCHREALTIME
-        if [ "$rc" -ne 0 ]; then
-                log "warning: '$*' exited with $rc:"
-                tail -5 "$out" >&2
+        local res rc
+        res=$(python3 - "$@" <<'EOF'
+import os, subprocess, sys, time
+with open(sys.argv[1], "wb") as out:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(sys.argv[2:], stdout=out, stderr=subprocess.STDOUT)
+        _, status, ru = os.wait4(p.pid, 0)
+        t1 = time.perf_counter()
+p.returncode = os.waitstatus_to_exitcode(status)
+print("%.3f %.3f %d" % (t1 - t0, ru.ru_utime + ru.ru_stime, p.returncode))
+EOF
+        )
+        rc=${res##* }
+        if [ "$rc" != 0 ]; then
+                log "warning: '${*:2}' exited with $rc:"
+                tail -5 "$1" >&2
                 echo fail
                 return 0
         fi
-        awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
+        echo "${res% *}"
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# measure NAME PARSE RUNS CMD... → sets M_SECONDS (median), M_READ, M_MATCHED, M_ALL (all runs)
+# measure NAME PARSE RUNS CMD... → sets M_WALL and M_CPU (medians), M_READ, M_MATCHED, M_ALL (all runs)
 measure() {
         local name=$1 parse=$2 runs=$3 i s
         shift 3
-        local times=()
-        M_SECONDS=fail M_READ=? M_MATCHED=? M_ALL=
+        local walls=() cpus=()
+        M_WALL=fail M_CPU=fail M_READ="?" M_MATCHED="?" M_ALL=
         for ((i = 1; i <= runs; i++)); do
                 s=$(timed "$RUN_DIR/$name.out" "$@")
                 [ "$s" = fail ] && return 0
-                times+=("$s")
-                log "    $name run $i: $s s"
+                walls+=("${s% *}")
+                cpus+=("${s#* }")
+                log "    $name run $i: ${s% *} s wall, ${s#* } s CPU"
         done
-        M_SECONDS=$(median "${times[@]}")
-        M_ALL="${times[*]}"
+        M_WALL=$(median "${walls[@]}")
+        M_CPU=$(median "${cpus[@]}")
+        M_ALL="${walls[*]}"
         read -r M_READ M_MATCHED < <($parse "$RUN_DIR/$name.out") || true
         cp "$RUN_DIR/$name.out" "$OUT/last-$name.out"
 }
@@ -120,15 +131,17 @@ parse_bare() { sed -n 's/^RESULT read=\([0-9]*\) matched=\([0-9]*\).*/\1 \2/p' "
 parse_ctl() { sed -n 's/^Entries: \([0-9]*\) read, \([0-9]*\) matched.*/\1 \2/p' "$1" | tail -1; }
 parse_f2b() { sed -n 's/^Lines: \([0-9]*\) lines, [0-9]* ignored, \([0-9]*\) matched.*/\1 \2/p' "$1"; }
 
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # Warm the page cache so that no tool pays for the first read from disk.
 cat "${FILES[@]}" "$F2B_JDIR"/journal/*.journal >/dev/null
 
 # ---- the one run ----------------------------------------------------------------------------------------
 log "==> bare loop ($RUNS runs)"
 measure bare parse_bare "$RUNS" "$BUILD/bench/bare-loop" "${FILES[@]}"
-BARE_S=$M_SECONDS BARE_READ=$M_READ BARE_MATCHED=$M_MATCHED BARE_ALL=$M_ALL
+BARE_S=$M_WALL BARE_CPU=$M_CPU BARE_READ=$M_READ BARE_MATCHED=$M_MATCHED BARE_ALL=$M_ALL
 
-CTL_S=fail CTL_READ=? CTL_MATCHED=? CTL_ALL=
+CTL_S=fail CTL_CPU=fail CTL_READ="?" CTL_MATCHED="?" CTL_ALL=
 if [ "$HAVE_CTL" = 1 ]; then
         log "==> portcullisctl test-filter sshd ($RUNS runs)"
         CTL_FILE_ARGS=()
@@ -136,15 +149,15 @@ if [ "$HAVE_CTL" = 1 ]; then
         # shellcheck disable=SC2086
         measure ctl parse_ctl "$RUNS" "$BUILD/portcullisctl" test-filter sshd --filter-dir filters \
                 "${CTL_FILE_ARGS[@]}" ${PORTCULLISCTL_ARGS:-}
-        CTL_S=$M_SECONDS CTL_READ=$M_READ CTL_MATCHED=$M_MATCHED CTL_ALL=$M_ALL
+        CTL_S=$M_WALL CTL_CPU=$M_CPU CTL_READ=$M_READ CTL_MATCHED=$M_MATCHED CTL_ALL=$M_ALL
 fi
 
-F2B_S=fail F2B_READ=? F2B_MATCHED=? F2B_ALL=
+F2B_S=fail F2B_CPU=fail F2B_READ="?" F2B_MATCHED="?" F2B_ALL=
 if command -v fail2ban-regex >/dev/null; then
         log "==> fail2ban-regex, systemd backend, on $F2B_N entries ($F2B_RUNS runs)"
         measure f2b parse_f2b "$F2B_RUNS" fail2ban-regex \
                 "systemd-journal[journalfiles=\"$F2B_JDIR/journal/*.journal\"]" /etc/fail2ban/filter.d/sshd.conf
-        F2B_S=$M_SECONDS F2B_READ=$M_READ F2B_MATCHED=$M_MATCHED F2B_ALL=$M_ALL
+        F2B_S=$M_WALL F2B_CPU=$M_CPU F2B_READ=$M_READ F2B_MATCHED=$M_MATCHED F2B_ALL=$M_ALL
         F2B_VERSION=$(fail2ban-regex --version 2>/dev/null | head -1)
         F2B_JMATCH=$(sed -n 's/^Use    journal match : //p' "$OUT/last-f2b.out" 2>/dev/null || true)
 else
@@ -152,12 +165,15 @@ else
 fi
 
 # ---- report ---------------------------------------------------------------------------------------------
-# row TOOL ENTRIES_IN_JOURNAL READ MATCHED SECONDS
+# row TOOL ENTRIES_IN_JOURNAL READ MATCHED WALL CPU
 row() {
-        awk -v tool="$1" -v total="$2" -v rd="$3" -v m="$4" -v s="$5" -v bare="$BARE_S" 'BEGIN {
-                if (s == "fail" || s == "") { printf "| %s | %s | – | – | – | – | – | – |\n", tool, total; exit }
-                printf "| %s | %d | %s | %s | %.3f | %.0f | %.0f | %.2f |\n",
-                       tool, total, rd, m, s, total / s, rd / s, (bare == "fail") ? 0 : (bare / s) * (total / '"$N"')
+        awk -v tool="$1" -v total="$2" -v rd="$3" -v m="$4" -v s="$5" -v cpu="$6" -v n="$N" \
+            -v bare="$BARE_S" -v bare_cpu="$BARE_CPU" 'BEGIN {
+                if (s == "fail" || s == "") { printf "| %s | %s | – | – | – | – | – | – | – | – |\n", tool, total; exit }
+                printf "| %s | %d | %s | %s | %.3f | %.3f | %.0f | %.0f | %s | %s |\n",
+                       tool, total, rd, m, s, cpu, total / s, rd / s,
+                       (bare == "fail") ? "–" : sprintf("%.2f", (bare / s) * (total / n)),
+                       (bare_cpu == "fail") ? "–" : sprintf("%.2f", (bare_cpu / cpu) * (total / n))
         }'
 }
 
@@ -165,35 +181,38 @@ row() {
 per_m() { awk -v s="$1" -v n="$2" 'BEGIN { if (s == "fail" || s == "") print "fail"; else printf "%.6f\n", s * 1000000 / n }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "fail" || b == "fail") print "n/a"; else printf "%.2f\n", a / b }'; }
 
-BARE_PM=$(per_m "$BARE_S" "$N")
-CTL_PM=$(per_m "$CTL_S" "$N")
-F2B_PM=$(per_m "$F2B_S" "$F2B_N")
-
 REPORT=$OUT/results-$N.md
 {
         echo "Matching throughput, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs," \
-             "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+             "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), load average before: $LOAD"
         echo "Journal: $N entries ($(stat_field "$JDIR/stats.json" sshd-failure) sshd failures," \
              "$(stat_field "$JDIR/stats.json" sshd-ok) other sshd lines) in ${#FILES[@]} file(s)," \
              "generated in $(stat_field "$JDIR/stats.json" generate_seconds) s," \
              "converted in $(stat_field "$JDIR/stats.json" convert_seconds) s"
-        echo "Seconds: wall time of the whole process, median of $RUNS (fail2ban: $F2B_RUNS) runs, warm page cache."
+        echo "Times: whole process (start-up and journal open included), median of $RUNS (fail2ban: $F2B_RUNS)" \
+             "runs, warm page cache; CPU = user + system. Speed vs bare loop is per journal entry."
         echo
-        echo "| tool | journal entries | entries read (index-matched) | matched | seconds | journal entries/s | read entries/s | speed vs bare loop |"
-        echo "|---|---|---|---|---|---|---|---|"
-        row "bare loop (bench/bare-loop.c)" "$N" "$BARE_READ" "$BARE_MATCHED" "$BARE_S"
-        row "portcullisctl test-filter sshd" "$N" "$CTL_READ" "$CTL_MATCHED" "$CTL_S"
-        row "${F2B_VERSION:-fail2ban-regex} (systemd backend, stock sshd.conf)" "$F2B_N" "$F2B_READ" "$F2B_MATCHED" "$F2B_S"
+        echo "| tool | journal entries | entries read (index-matched) | matched | wall s | CPU s | journal entries/s | read entries/s | speed vs bare loop (wall) | (CPU) |"
+        echo "|---|---|---|---|---|---|---|---|---|---|"
+        row "bare loop (bench/bare-loop.c)" "$N" "$BARE_READ" "$BARE_MATCHED" "$BARE_S" "$BARE_CPU"
+        row "portcullisctl test-filter sshd" "$N" "$CTL_READ" "$CTL_MATCHED" "$CTL_S" "$CTL_CPU"
+        row "${F2B_VERSION:-fail2ban-regex} (systemd backend, stock sshd.conf)" "$F2B_N" "$F2B_READ" "$F2B_MATCHED" \
+            "$F2B_S" "$F2B_CPU"
         echo
-        echo "- all runs (s): bare loop: $BARE_ALL; portcullis: ${CTL_ALL:-–}; fail2ban: ${F2B_ALL:-–}"
-        echo "- portcullis / bare loop speed: $(ratio "$BARE_PM" "$CTL_PM") (target ≥ 0.80)"
-        echo "- bare loop / fail2ban speed: $(ratio "$F2B_PM" "$BARE_PM")×"
-        echo "- portcullis / fail2ban speed: $(ratio "$F2B_PM" "$CTL_PM")× (target ≥ 17×)"
-        [ "$F2B_N" != "$N" ] && echo "- fail2ban ran on a $F2B_N-entry journal (same generator); speeds compare per entry"
+        echo "- wall s of all runs: bare loop: $BARE_ALL; portcullis: ${CTL_ALL:-–}; fail2ban: ${F2B_ALL:-–}"
+        echo "- portcullis / bare loop speed: $(ratio "$(per_m "$BARE_S" "$N")" "$(per_m "$CTL_S" "$N")") wall," \
+             "$(ratio "$(per_m "$BARE_CPU" "$N")" "$(per_m "$CTL_CPU" "$N")") CPU (target ≥ 0.80)"
+        echo "- bare loop / fail2ban speed: $(ratio "$(per_m "$F2B_S" "$F2B_N")" "$(per_m "$BARE_S" "$N")")× wall," \
+             "$(ratio "$(per_m "$F2B_CPU" "$F2B_N")" "$(per_m "$BARE_CPU" "$N")")× CPU"
+        echo "- portcullis / fail2ban speed: $(ratio "$(per_m "$F2B_S" "$F2B_N")" "$(per_m "$CTL_S" "$N")")× wall," \
+             "$(ratio "$(per_m "$F2B_CPU" "$F2B_N")" "$(per_m "$CTL_CPU" "$N")")× CPU (target ≥ 17×)"
+        if [ "$F2B_N" != "$N" ]; then
+                echo "- fail2ban ran on a $F2B_N-entry journal from the same generator; speeds compare per entry"
+        fi
         echo "- fail2ban journal match: ${F2B_JMATCH:-?}"
-        echo "- matched counts differ by design: the bare loop counts its 4 regexes (Failed …, Invalid user, maximum" \
-             "authentication attempts, pam_unix auth failure); fail2ban-regex counts failures only (its NOFAIL" \
-             "lines such as the pam_unix line or 'Connection closed by invalid user' are 'ignored');" \
-             "portcullis counts what filters/sshd.conf's failregex lines match."
+        echo "- matched counts differ by design: the bare loop counts hits of its 4 regexes (Failed …, Invalid" \
+             "user, maximum authentication attempts, pam_unix authentication failure); fail2ban-regex counts" \
+             "failures only (its NOFAIL hits, e.g. the pam_unix line or 'Connection closed by invalid user'," \
+             "are 'ignored'); portcullis counts what the failregex lines of filters/sshd.conf match."
 } | tee "$REPORT"
 log "(report saved to $REPORT; last outputs in $OUT/last-*.out)"
