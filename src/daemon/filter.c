@@ -26,6 +26,9 @@
 #include <string.h>
 
 #include "filter.h"
+/* GLib defines MIN and MAX too (identically); take macro.h's without a redefinition warning. */
+#undef MAX
+#undef MIN
 #include "macro.h"
 
 /* Defaults of filter_set_limits(). */
