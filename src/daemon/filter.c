@@ -7,18 +7,20 @@
  *   - no allocation: one pcre2_match_context, one JIT stack and two match_data blocks per Filter,
  *     all made in filter_new() and reused for every line;
  *   - one JIT match of the prefregex (if any), then one JIT match of a combined pattern
- *     "(?:re1)|(?:re2)|…" of all failregexes. Only if that matches (or hits a limit) are the
- *     failregexes tried one by one, in order, to learn which one decides (fail2ban semantics: the first
- *     failregex that matches anywhere in the line, not the leftmost match).
- *   The better option not taken yet: a single pass that also tells which failregex matched, e.g. with
- *   a (*MARK) per branch. It does not give "first regex in order" semantics without extra passes, and
- *   the sequential pass only runs on the rare matching lines. */
+ *     "(?:re0(*MARK:0))|(?:re1(*MARK:1))|…" of all failregexes. No match: done.
+ *   On a match, the mark names the branch k that matched at the leftmost position. fail2ban's semantics
+ *   are "the first failregex in order that matches anywhere", so failregexes 0…k-1 may still match
+ *   further right: only those are tried one by one; if none does, k decides, with the captures the
+ *   combined match already has (they are regex k's own: at that position no earlier branch matched
+ *   and the branch backtracks exactly like regex k alone). A line that the first failregex matches
+ *   costs one match. Only on a limit hit in the combined pattern is every failregex tried. */
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <assert.h>
 #include <errno.h>
 #include <glib.h>
+#include <limits.h>
 #include <pcre2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -120,6 +122,7 @@ typedef struct Regex {
         GroupRef *groups; /* sorted by group number: the first set one of a role wins */
         size_t n_groups;
         unsigned roles;   /* ROLE_BIT()s present */
+        uint32_t combined_offset; /* failregex: number of capture groups before it in the combined pattern */
 } Regex;
 
 struct Filter {
@@ -134,8 +137,9 @@ struct Filter {
 
         pcre2_match_context *mcontext;
         pcre2_jit_stack *jit_stack;
-        pcre2_match_data *md;      /* failregex, ignoreregex, combined */
-        pcre2_match_data *md_pref; /* prefregex: its captures must survive the failregex match */
+        pcre2_match_data *md;          /* failregex, ignoreregex */
+        pcre2_match_data *md_pref;     /* prefregex: its captures must survive the failregex match */
+        pcre2_match_data *md_combined; /* combined: may provide the deciding failregex's captures */
 
         unsigned match_limit;
         unsigned depth_limit;
@@ -607,6 +611,7 @@ Filter *filter_free(Filter *f) {
 
         pcre2_match_data_free(f->md);
         pcre2_match_data_free(f->md_pref);
+        pcre2_match_data_free(f->md_combined);
         pcre2_jit_stack_free(f->jit_stack);
         pcre2_match_context_free(f->mcontext);
 
@@ -620,6 +625,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Filter *, filter_free);
 /* Builds the combined pattern. Failure is not an error: the filter then matches regex by regex. */
 static void filter_build_combined(Filter *f, char **expanded) {
         g_autoptr(GString) p = g_string_new(NULL);
+        uint32_t groups = 0;
         char message[256];
         size_t offset;
 
@@ -629,7 +635,11 @@ static void filter_build_combined(Filter *f, char **expanded) {
         for (size_t i = 0; i < f->n_fail; i++) {
                 if (!pattern_is_combinable(expanded[i]))
                         return;
-                g_string_append_printf(p, "%s(?:%s)", i > 0 ? "|" : "", expanded[i]);
+                /* The mark goes last, so that it does not hide a leading ^ from PCRE2's anchoring
+                 * analysis. */
+                g_string_append_printf(p, "%s(?:%s(*MARK:%zu))", i > 0 ? "|" : "", expanded[i], i);
+                f->fail[i].combined_offset = groups;
+                groups += regex_capture_count(&f->fail[i]);
         }
 
         (void) regex_compile(p->str, p->len, &f->combined, message, &offset);
@@ -729,7 +739,8 @@ int filter_new(const FilterDef *def, Filter **ret, char **ret_error) {
         f->mcontext = pcre2_match_context_create(NULL);
         f->md = pcre2_match_data_create(max_captures + 1, NULL);
         f->md_pref = pcre2_match_data_create(max_captures + 1, NULL);
-        if (!f->mcontext || !f->md || !f->md_pref)
+        f->md_combined = pcre2_match_data_create(max_captures + 1, NULL);
+        if (!f->mcontext || !f->md || !f->md_pref || !f->md_combined)
                 return -ENOMEM;
 
         r = filter_apply_limits(f, FILTER_MATCH_LIMIT_DEFAULT, FILTER_DEPTH_LIMIT_DEFAULT);
@@ -777,8 +788,8 @@ static int regex_exec(const Filter *f, const Regex *r, const char *s, size_t n, 
 }
 
 /* Finds the first group (by number) with one of the roles that is set in the last match. */
-static bool regex_find_group(const Regex *r, pcre2_match_data *md, unsigned roles, GroupRole *ret_role,
-                             size_t *ret_start, size_t *ret_len) {
+static bool regex_find_group(const Regex *r, pcre2_match_data *md, uint32_t offset, unsigned roles,
+                             GroupRole *ret_role, size_t *ret_start, size_t *ret_len) {
         PCRE2_SIZE *ov;
 
         if (!r || !(r->roles & roles))
@@ -786,7 +797,7 @@ static bool regex_find_group(const Regex *r, pcre2_match_data *md, unsigned role
 
         ov = pcre2_get_ovector_pointer(md);
         for (size_t i = 0; i < r->n_groups; i++) {
-                uint32_t g = r->groups[i].number;
+                uint32_t g = r->groups[i].number + offset;
 
                 if (!(ROLE_BIT(r->groups[i].role) & roles))
                         continue;
@@ -803,16 +814,16 @@ static bool regex_find_group(const Regex *r, pcre2_match_data *md, unsigned role
 }
 
 /* Looks for a capture of the given roles in the failregex match first, then in the prefregex match. */
-static bool find_capture(const Regex *fail, pcre2_match_data *md, const char *subject, const Regex *pref,
-                         pcre2_match_data *md_pref, const char *line, unsigned roles, GroupRole *ret_role,
-                         const char **ret_text, size_t *ret_len) {
+static bool find_capture(const Regex *fail, pcre2_match_data *md, uint32_t offset, const char *subject,
+                         const Regex *pref, pcre2_match_data *md_pref, const char *line, unsigned roles,
+                         GroupRole *ret_role, const char **ret_text, size_t *ret_len) {
         size_t start;
 
-        if (regex_find_group(fail, md, roles, ret_role, &start, ret_len)) {
+        if (regex_find_group(fail, md, offset, roles, ret_role, &start, ret_len)) {
                 *ret_text = subject + start;
                 return true;
         }
-        if (regex_find_group(pref, md_pref, roles, ret_role, &start, ret_len)) {
+        if (regex_find_group(pref, md_pref, 0, roles, ret_role, &start, ret_len)) {
                 *ret_text = line + start;
                 return true;
         }
@@ -851,24 +862,41 @@ int filter_match(Filter *f, const char *line, size_t len, FilterMatch *ret) {
                         return FILTER_NO_MATCH;
 
                 size_t start;
-                if (regex_find_group(pref, f->md_pref, ROLE_BIT(GROUP_CONTENT), NULL, &start, &subject_len))
+                if (regex_find_group(pref, f->md_pref, 0, ROLE_BIT(GROUP_CONTENT), NULL, &start, &subject_len))
                         subject = line + start;
         }
 
-        /* 2. Fast path: does any failregex match at all? On a limit we go on and ask each one. */
+        /* 2. Fast path: does any failregex match at all? If so, the mark tells which branch matched
+         *    leftmost: a candidate, which only the failregexes before it can overrule. */
+        size_t n_try = f->n_fail;
+        int candidate = -1;
         if (f->combined.code) {
-                k = regex_exec(f, &f->combined, subject, subject_len, f->md);
+                k = regex_exec(f, &f->combined, subject, subject_len, f->md_combined);
                 if (k < 0)
                         return k;
                 if (k == EXEC_NO_MATCH)
                         return FILTER_NO_MATCH;
+                if (k == EXEC_MATCH) {
+                        PCRE2_SPTR mark = pcre2_get_mark(f->md_combined);
+                        char *end;
+                        unsigned long v;
+
+                        errno = 0;
+                        v = mark ? strtoul((const char *) mark, &end, 10) : ULONG_MAX;
+                        if (mark && errno == 0 && *end == '\0' && v < f->n_fail) {
+                                candidate = (int) v;
+                                n_try = v;
+                        }
+                }
         }
 
         /* 3. The first failregex (in order) that matches decides. One that hits a limit is skipped, so
          *    that a crafted line cannot hide from a later, well-behaved regex; if no later one matches,
          *    the answer is FILTER_LIMIT. */
+        pcre2_match_data *fail_md = f->md;
+        uint32_t offset = 0;
         int index = -1;
-        for (size_t i = 0; i < f->n_fail; i++) {
+        for (size_t i = 0; i < n_try; i++) {
                 k = regex_exec(f, &f->fail[i], subject, subject_len, f->md);
                 if (k < 0)
                         return k;
@@ -878,16 +906,22 @@ int filter_match(Filter *f, const char *line, size_t len, FilterMatch *ret) {
                 }
                 if (k == EXEC_MATCH) {
                         index = (int) i;
-                        fail = &f->fail[i];
                         break;
                 }
         }
-        if (!fail)
+        if (index < 0 && candidate >= 0) {
+                index = candidate;
+                fail_md = f->md_combined;
+                offset = f->fail[index].combined_offset;
+        }
+        if (index < 0)
                 return limit ? FILTER_LIMIT : FILTER_NO_MATCH;
+        fail = &f->fail[index];
 
         /* 4. Take the captures now: the ignoreregexes reuse the match data. */
         result = FILTER_NO_ADDRESS;
-        if (find_capture(fail, f->md, subject, pref, f->md_pref, line, ADDRESS_ROLES, &role, &text, &text_len) &&
+        if (find_capture(fail, fail_md, offset, subject, pref, f->md_pref, line, ADDRESS_ROLES, &role, &text,
+                         &text_len) &&
             role == GROUP_ADDRESS && address_parse_n(text, text_len, &address) >= 0)
                 result = FILTER_FAILURE;
 
@@ -895,13 +929,13 @@ int filter_match(Filter *f, const char *line, size_t len, FilterMatch *ret) {
         if (result == FILTER_FAILURE)
                 m.address = address;
         if (ret) {
-                if (find_capture(fail, f->md, subject, pref, f->md_pref, line, ROLE_BIT(GROUP_USER), NULL,
+                if (find_capture(fail, fail_md, offset, subject, pref, f->md_pref, line, ROLE_BIT(GROUP_USER), NULL,
                                  &text, &text_len)) {
                         m.user = strndup(text, text_len);
                         if (!m.user)
                                 return -ENOMEM;
                 }
-                if (find_capture(fail, f->md, subject, pref, f->md_pref, line, ROLE_BIT(GROUP_ID), NULL,
+                if (find_capture(fail, fail_md, offset, subject, pref, f->md_pref, line, ROLE_BIT(GROUP_ID), NULL,
                                  &text, &text_len)) {
                         m.id = strndup(text, text_len);
                         if (!m.id)

@@ -375,6 +375,28 @@ static void test_failregex_order(void) {
         assert_failure(f, "a a 10.5.0.4", "10.5.0.4", 0);
         assert_result(f, "bxa 10.5.0.4", FILTER_NO_MATCH);
         filter_free(f);
+
+        /* The captures of a later regex, taken from the combined match: its groups come after those of
+         * the regexes before it. */
+        const char *fail4[] = { "^(a)(b)(c) <HOST> <F-USER>\\S+</F-USER>$", "^x <ADDR> (y)$",
+                                "^(z+) <F-ID>\\d+</F-ID> (?:<IP6>|<IP4>) <F-USER>\\w+</F-USER>$", NULL };
+        FilterMatch m = { .regex_index = -1 };
+        char buf[ADDRESS_STRING_MAX];
+        f = filter_new_or_die(fail4, NULL, NULL);
+        g_assert_cmpint(match_str(f, "zz 77 10.5.0.9 erin", &m), ==, FILTER_FAILURE);
+        g_assert_cmpint(m.regex_index, ==, 2);
+        g_assert_cmpstr(address_to_string(&m.address, buf), ==, "10.5.0.9");
+        g_assert_cmpstr(m.user, ==, "erin");
+        g_assert_cmpstr(m.id, ==, "77");
+        filter_match_done(&m);
+        g_assert_cmpint(match_str(f, "abc 2001:db8::10 frank", &m), ==, FILTER_FAILURE);
+        g_assert_cmpint(m.regex_index, ==, 0);
+        g_assert_cmpstr(address_to_string(&m.address, buf), ==, "2001:db8::10");
+        g_assert_cmpstr(m.user, ==, "frank");
+        g_assert_null(m.id);
+        filter_match_done(&m);
+        assert_failure(f, "x 10.5.0.10 y", "10.5.0.10", 1);
+        filter_free(f);
 }
 
 static void test_python_translation(void) {
