@@ -37,21 +37,23 @@
 #define FILTER_MATCH_LIMIT_DEFAULT 100000U
 #define FILTER_DEPTH_LIMIT_DEFAULT 10000U
 
-/* Limits in PCRE2 10.42, interpreter versus JIT (pcre2jit(3), "Return values from JIT matching"):
- *   - match limit: honoured by both. JIT counts differently (it counts entries into backtracking
- *     points rather than calls of the internal match() function), but it does stop and return
- *     PCRE2_ERROR_MATCHLIMIT, so the bound on CPU time holds with JIT too;
- *   - depth limit: only the interpreter honours it; JIT never returns PCRE2_ERROR_DEPTHLIMIT;
- *   - heap limit: only the interpreter (it keeps its backtracking frames on the heap); JIT does not
- *     use the heap while matching.
- *   With JIT, what bounds memory is the JIT stack: by default 32 KiB of the machine stack, beyond which
- *   the match fails with PCRE2_ERROR_JIT_STACKLIMIT. We give each Filter its own JIT stack and size its
- *   maximum from the depth limit (JIT_STACK_BYTES_PER_DEPTH bytes per unit, clamped), so that the one
- *   "depth" knob bounds memory in both modes. The default depth (10000) gives 640 KiB, inside the
- *   512 KiB–1 MiB that pcre2jit(3) recommends. Any of these errors yields FILTER_LIMIT. */
+/* Limits in PCRE2 10.42, interpreter versus JIT (pcre2api(3) on pcre2_set_*_limit(), pcre2jit(3)):
+ *   - match limit: honoured by both. With JIT it is applied "in a different way" (what is counted is
+ *     not the same as the interpreter's loop count), but JIT does stop with PCRE2_ERROR_MATCHLIMIT,
+ *     so the bound on CPU time holds with JIT too;
+ *   - depth limit: ignored by JIT, which never returns PCRE2_ERROR_DEPTHLIMIT;
+ *   - heap limit: ignored by JIT; the interpreter keeps its backtracking frames on the heap, and the
+ *     built-in default is essentially unlimited (Debian: 20 GB), so we set one.
+ * With JIT, what bounds memory is the JIT stack: by default 32 KiB of the machine stack, beyond which
+ * the match fails with PCRE2_ERROR_JIT_STACKLIMIT. We give each Filter its own JIT stack and derive its
+ * maximum from the depth limit (JIT_STACK_BYTES_PER_DEPTH per unit, clamped), and the interpreter's
+ * heap limit likewise (HEAP_BYTES_PER_DEPTH, frames are bigger), so that the one "depth" knob bounds
+ * memory in both modes. The default depth (10000) gives a 640 KiB JIT stack, inside the 512 KiB–1 MiB
+ * that pcre2jit(3) recommends, and a 2.5 MB heap limit. Any of these errors yields FILTER_LIMIT. */
 #define JIT_STACK_BYTES_PER_DEPTH 64U
 #define JIT_STACK_MIN (32U * 1024U)
 #define JIT_STACK_MAX (8U * 1024U * 1024U)
+#define HEAP_BYTES_PER_DEPTH 256U
 
 /* Building blocks for the tags. No capture groups inside, so that the only groups a tag adds are the
  * named ones below (fail2ban's <HOST> also adds exactly ip4, ip6 and dns, so numeric backreferences
@@ -652,6 +654,9 @@ static int filter_apply_limits(Filter *f, unsigned match_limit, unsigned depth_l
 
         (void) pcre2_set_match_limit(f->mcontext, f->match_limit);
         (void) pcre2_set_depth_limit(f->mcontext, f->depth_limit);
+        /* In KiB; at least 64 KiB, for the frames pcre2_match() always needs. */
+        (void) pcre2_set_heap_limit(f->mcontext,
+                                    (uint32_t) MAX((uint64_t) f->depth_limit * HEAP_BYTES_PER_DEPTH / 1024U, 64U));
         return filter_make_jit_stack(f);
 }
 
