@@ -62,6 +62,9 @@ static int open_journal(char **files, const char *directory, sd_journal **ret) {
                 r = sd_journal_open_files(ret, (const char **) files, 0);
         if (r < 0)
                 return log_error_errno(r, "Failed to open journal %s: %m", directory ? directory : files[0]);
+        r = journal_entry_setup(*ret);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the journal: %m");
         return 0;
 }
 

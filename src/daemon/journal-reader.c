@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <poll.h>
 
+#include "journal-entry.h"
 #include "journal-reader.h"
 #include "log.h"
 #include "macro.h"
@@ -149,6 +150,9 @@ int journal_reader_new(sd_event *event, const char *directory, char *const *file
                 /* SD_JOURNAL_SYSTEM: system services and the kernel; user journals (entries that
                  * unprivileged users wrote, with SplitMode=uid) are not ours to act on. */
                 k = sd_journal_open(&r->journal, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        if (k < 0)
+                return k;
+        k = journal_entry_setup(r->journal);
         if (k < 0)
                 return k;
 
