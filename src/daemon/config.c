@@ -963,12 +963,14 @@ static int jail_parse(JailParser *p, JailConfig **ret) {
 
                 if (key_in(v->key, jail_keys, ELEMENTSOF(jail_keys)) || g_hash_table_contains(p->used, v->key))
                         continue;
-                g_ptr_array_add(p->warnings,
-                                g_strdup_printf("%s:%u: %s key '%s' in jail '%s', ignoring", v->file, v->line,
-                                                key_in(v->key, jail_keys_unsupported, ELEMENTSOF(jail_keys_unsupported))
-                                                        ? "not supported yet:"
-                                                        : "unknown",
-                                                v->key, name));
+                if (key_in(v->key, jail_keys_unsupported, ELEMENTSOF(jail_keys_unsupported)))
+                        g_ptr_array_add(p->warnings,
+                                        g_strdup_printf("%s:%u: key '%s' in jail '%s' is not supported yet, ignoring",
+                                                        v->file, v->line, v->key, name));
+                else
+                        g_ptr_array_add(p->warnings,
+                                        g_strdup_printf("%s:%u: unknown key '%s' in jail '%s', ignoring",
+                                                        v->file, v->line, v->key, name));
         }
 
         if (ok < 0)

@@ -366,6 +366,13 @@ static int read_text_file(const char *path, char **ret) {
         return 0;
 }
 
+/* The first N bytes of S, then SUFFIX. */
+static char *strndup_concat(const char *s, size_t n, const char *suffix) {
+        g_autofree char *head = g_strndup(s, n);
+
+        return g_strconcat(head, suffix, NULL);
+}
+
 static int strcmp_ptr(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
@@ -511,8 +518,11 @@ static int read_unit(IniDocument *d, const char *const *dirs, const char *relpat
         if (r == -ENOENT)
                 return r;
 
-        /* 2. NAME.local from every dir, lowest priority first. */
-        local = g_strconcat(relpath, ".local", NULL);
+        /* 2. NAME.local (for NAME.conf) from every dir, lowest priority first. */
+        if (g_str_has_suffix(relpath, ".conf"))
+                local = strndup_concat(relpath, strlen(relpath) - strlen(".conf"), ".local");
+        else
+                local = g_strconcat(relpath, ".local", NULL);
         for (size_t i = n_dirs; i > 0; i--) {
                 g_autofree char *p = g_build_filename(dirs[i - 1], local, NULL);
 

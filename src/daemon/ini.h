@@ -79,7 +79,7 @@ int ini_document_parse_string(IniDocument *d, const char *text, const char *file
 
 /* Reads the configuration unit RELPATH (for example "filters/sshd.conf") found in the first of DIRS
  * (NULL-terminated, highest priority first; NULL entries are not allowed) that has it, then its
- * overlays: RELPATH.local from every dir that has one (lowest priority first) and the drop-ins
+ * overlays: NAME.local for RELPATH NAME.conf from every dir that has one (lowest priority first) and the drop-ins
  * RELPATH.d/ *.conf (union over DIRS, a higher-priority dir masks a drop-in of the same name, applied
  * in lexical order). Every file read has its [INCLUDES] honoured: "before" units first, then the file,
  * then "after" units, each resolved relative to the including file's directory (in the same DIRS)
