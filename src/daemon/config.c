@@ -105,6 +105,11 @@ static int strcmp_ptr(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+static void ascii_strlower(char *s) {
+        for (; *s; s++)
+                *s = g_ascii_tolower(*s);
+}
+
 static char *strip_inplace(char *s) {
         return g_strstrip(s);
 }
@@ -193,7 +198,8 @@ static int filter_spec_parse(const char *spec, char **ret_name, GHashTable **ret
                                                    (int) (p - k), k);
                         return -EINVAL;
                 }
-                key = g_ascii_strdown(g_strstrip(g_strndup(k, p - k)), -1);
+                key = g_strstrip(g_strndup(k, p - k));
+                ascii_strlower(key);
                 if (*key == '\0') {
                         *ret_msg = g_strdup_printf("invalid filter '%s': argument without a name", spec);
                         return -EINVAL;
@@ -250,6 +256,8 @@ static void tag_map_done(TagMap *m) {
 
 /* Returns 1 and the value if NAME is in the map, 0 if not, negative errno on error. */
 static int tag_map_lookup(TagMap *m, const char *name, const IniLines **ret) {
+        g_autofree char *other = NULL;
+        const char *slash;
         const IniValue *v;
         const char *section = "Init";
         IniLines *l;
@@ -263,10 +271,18 @@ static int tag_map_lookup(TagMap *m, const char *name, const IniLines **ret) {
                 return 1;
         }
 
-        v = ini_section_get(ini_document_get_section(m->doc, "Init"), name);
-        if (!v) {
-                section = "Definition";
-                v = ini_document_lookup(m->doc, section, name);
+        slash = strchr(name, '/');
+        if (slash) {
+                /* fail2ban: <section/key>, as in <lt_<logtype>/__prefix_line>. */
+                other = g_strndup(name, slash - name);
+                section = other;
+                v = ini_document_get_section(m->doc, section) ? ini_document_lookup(m->doc, section, slash + 1) : NULL;
+        } else {
+                v = ini_section_get(ini_document_get_section(m->doc, "Init"), name);
+                if (!v) {
+                        section = "Definition";
+                        v = ini_document_lookup(m->doc, section, name);
+                }
         }
         if (!v)
                 return 0;
@@ -519,6 +535,16 @@ static int filter_load(const ConfigPaths *paths, const char *spec, const char *a
                         ini_lines_add(al, v, arg_file ? g_string_chunk_insert_const(doc->strings, arg_file) : "(arguments)",
                                       arg_line);
                 g_hash_table_insert(m.args, g_strdup(k), al);
+        }
+        /* We read the journal, so the filter sees what fail2ban's systemd backend gives it: like
+         * fail2ban, default logtype to "journal" unless an argument or [Definition] itself sets it
+         * (common.conf selects its line prefix by <lt_<logtype>/__prefix_line>). */
+        if (!g_hash_table_contains(m.args, "logtype") &&
+            !ini_section_get(ini_document_get_section(doc, "Definition"), "logtype")) {
+                IniLines *al = g_new0(IniLines, 1);
+
+                ini_lines_add(al, "journal", def->file, 0);
+                g_hash_table_insert(m.args, g_strdup("logtype"), al);
         }
 
         r = filter_get(&m, "failregex", false, &l);

@@ -49,6 +49,7 @@ static void ini_value_free(IniValue *v) {
                 return;
         g_free(v->key);
         ini_lines_done(&v->value);
+        ini_value_free(v->previous);
         g_free(v);
 }
 
@@ -147,9 +148,16 @@ static IniSection *document_ensure_section(IniDocument *d, const char *name, con
 static IniValue *section_set_value(IniDocument *d, IniSection *s, const char *key, const char *file, unsigned line) {
         IniValue *v = g_hash_table_lookup(s->by_key, key);
 
-        if (v)
-                ini_lines_done(&v->value);
-        else {
+        if (v) {
+                /* Keep the overridden value for %(known/key)s; one level is enough. */
+                ini_value_free(v->previous);
+                v->previous = g_new0(IniValue, 1);
+                v->previous->key = g_strdup(v->key);
+                v->previous->file = v->file;
+                v->previous->line = v->line;
+                v->previous->value = v->value;
+                v->value = (IniLines) {};
+        } else {
                 v = g_new0(IniValue, 1);
                 v->key = g_strdup(key);
                 g_ptr_array_add(s->values, v);
@@ -160,6 +168,12 @@ static IniValue *section_set_value(IniDocument *d, IniSection *s, const char *ke
         return v;
 }
 
+static void copy_lines(IniDocument *d, IniLines *to, const IniLines *from) {
+        for (size_t k = 0; k < from->n; k++)
+                ini_lines_add(to, from->lines[k].text, g_string_chunk_insert_const(d->strings, from->lines[k].file),
+                              from->lines[k].line);
+}
+
 static void merge_section(IniDocument *d, const IniSection *from) {
         IniSection *to = document_ensure_section(d, from->name, from->file, from->line);
 
@@ -167,10 +181,14 @@ static void merge_section(IniDocument *d, const IniSection *from) {
                 const IniValue *fv = from->values->pdata[j];
                 IniValue *tv = section_set_value(d, to, fv->key, fv->file, fv->line);
 
-                for (size_t k = 0; k < fv->value.n; k++)
-                        ini_lines_add(&tv->value, fv->value.lines[k].text,
-                                      g_string_chunk_insert_const(d->strings, fv->value.lines[k].file),
-                                      fv->value.lines[k].line);
+                copy_lines(d, &tv->value, &fv->value);
+                if (fv->previous && !tv->previous) {
+                        tv->previous = g_new0(IniValue, 1);
+                        tv->previous->key = g_strdup(fv->key);
+                        tv->previous->file = g_string_chunk_insert_const(d->strings, fv->previous->file);
+                        tv->previous->line = fv->previous->line;
+                        copy_lines(d, &tv->previous->value, &fv->previous->value);
+                }
         }
 }
 
@@ -409,6 +427,9 @@ static int read_include(IniDocument *d, const char *const *dirs, const char *rel
                 r = read_unit(d, dirs, rel, origin, stack, errors);
         }
         if (r == -ENOENT) {
+                /* fail2ban's own files say "after = common.local" for an optional overlay. */
+                if (g_str_has_suffix(name, ".local"))
+                        return 0;
                 ini_error(errors, origin->file, origin->line, "included file '%s' not found", name);
                 return -EINVAL;
         }
@@ -592,7 +613,8 @@ static int interpolate_value(const IniDocument *d, const char *section, const In
 
 static int resolve_name(const IniDocument *d, const char *section, const char *name, const IniLine *origin,
                         unsigned depth, GHashTable *used, IniLines *out, GPtrArray *errors) {
-        g_autofree char *lower = g_ascii_strdown(name, -1);
+        g_autofree char *lower = g_ascii_strdown(name, -1), *other = NULL;
+        const char *slash = strchr(name, '/');
         const IniValue *v;
 
         if (streq(lower, "__name__")) {
@@ -603,7 +625,23 @@ static int resolve_name(const IniDocument *d, const char *section, const char *n
         if (used)
                 g_hash_table_add(used, g_strdup(lower));
 
-        v = ini_document_lookup(d, section, lower);
+        if (g_str_has_prefix(lower, "known/")) {
+                /* fail2ban: the value the key had before this section (or file) redefined it. */
+                v = ini_section_get(ini_document_get_section(d, section), lower + strlen("known/"));
+                if (v && v->previous)
+                        v = v->previous;
+                else if (!streq(section, "DEFAULT"))
+                        v = ini_section_get(ini_document_get_section(d, "DEFAULT"), lower + strlen("known/"));
+                else
+                        v = NULL;
+        } else if (slash) {
+                /* fail2ban: %(section/key)s, resolved in the context of that section. */
+                other = g_strndup(name, slash - name);
+                v = ini_document_get_section(d, other) ? ini_document_lookup(d, other, lower + (slash - name) + 1)
+                                                       : NULL;
+                section = other;
+        } else
+                v = ini_document_lookup(d, section, lower);
         if (!v) {
                 ini_error(errors, origin->file, origin->line, "unknown interpolation variable '%%(%s)s' in section [%s]",
                           name, section);

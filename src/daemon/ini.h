@@ -11,7 +11,8 @@
  *   key = value, key: value keys are lower-cased, whitespace around keys and values stripped
  *   # or ; comment         full-line only (regexes contain both characters), also inside values
  *     continuation         an indented line continues the value; blank lines inside are dropped
- *   %(name)s, %%           interpolation from the same section, then [DEFAULT]; %(__name__)s
+ *   %(name)s, %%           interpolation from the same section, then [DEFAULT]; %(__name__)s;
+ *                          %(known/name)s: the value name had before it was overridden (or [DEFAULT]'s)
  *   [INCLUDES] before/after = other.conf   read before/after the file, relative to its directory
  * Every physical value line keeps the FILE:LINE it came from, so that one regex of a failregex
  * list can be reported precisely.
@@ -40,12 +41,14 @@ void ini_lines_add(IniLines *l, const char *text, const char *file, unsigned lin
 /* The lines joined with SEPARATOR; "" for no lines. Returns a g_malloc()ed string. */
 char *ini_lines_join(const IniLines *l, const char *separator);
 
-typedef struct IniValue {
+typedef struct IniValue IniValue;
+struct IniValue {
         char *key;        /* lower-cased */
         const char *file; /* where "key = " was (in the file that set the value last) */
         unsigned line;
         IniLines value;   /* the value's non-empty lines; no lines for "key =" */
-} IniValue;
+        IniValue *previous; /* the value this one overrode, for %(known/key)s (owned), or NULL */
+};
 
 typedef struct IniSection {
         char *name;
@@ -79,9 +82,9 @@ int ini_document_parse_string(IniDocument *d, const char *text, const char *file
 
 /* Reads the configuration unit RELPATH (for example "filters/sshd.conf") found in the first of DIRS
  * (NULL-terminated, highest priority first; NULL entries are not allowed) that has it, then its
- * overlays: NAME.local for RELPATH NAME.conf from every dir that has one (lowest priority first) and the drop-ins
- * RELPATH.d/ *.conf (union over DIRS, a higher-priority dir masks a drop-in of the same name, applied
- * in lexical order). Every file read has its [INCLUDES] honoured: "before" units first, then the file,
+ * overlays: NAME.local (for RELPATH NAME.conf) from every dir that has one, lowest priority first,
+ * then the drop-ins RELPATH.d/ *.conf (union over DIRS, a higher-priority dir masks a drop-in of the
+ * same name, applied in lexical order). Every file read has its [INCLUDES] honoured: "before" units first, then the file,
  * then "after" units, each resolved relative to the including file's directory (in the same DIRS)
  * and with overlays of its own; cycles and nesting deeper than INI_INCLUDE_DEPTH_MAX are errors.
  * Returns 0; -ENOENT if RELPATH exists in none of DIRS (nothing appended to errors); -EINVAL or

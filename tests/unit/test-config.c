@@ -157,6 +157,19 @@ static void test_ini_layering(void) {
         assert_line(&v->value.lines[0], "3", "one.conf", 5);
         g_assert_null(ini_document_lookup(d, "t", "a"));
         g_assert_cmpuint(d->sections->len, ==, 3);
+
+        /* %(known/key)s is the value before the override; [DEFAULT]'s when the section had none. */
+        g_assert_cmpint(ini_document_parse_string(d, "[s]\na = %(known/a)s+5\nc = <%(known/c)s>\n", "three.conf", errors),
+                        ==, 0);
+        IniLines l = interpolate(d, "s", "a");
+        g_assert_cmpuint(l.n, ==, 2);
+        assert_line(&l.lines[0], "3", "three.conf", 2); /* inline: the referencing line */
+        assert_line(&l.lines[1], "4+5", "three.conf", 2);
+        ini_lines_done(&l);
+        l = interpolate(d, "s", "c");
+        g_assert_cmpuint(l.n, ==, 1);
+        assert_line(&l.lines[0], "<3>", "three.conf", 3);
+        ini_lines_done(&l);
 }
 
 static void check_interpolation_error(const IniDocument *d, const char *key, const char *expected) {
@@ -220,7 +233,7 @@ static void test_ini_includes(void) {
                 { "a", "main", "main.conf", 7 },        /* main overrides before */
                 { "b", "after", "after.conf", 2 },      /* after overrides main */
                 { "c", "before-local", "before.local", 2 }, /* an included file's .local */
-                { "d", "sub", "sub/after2.conf", 2 },   /* second after=, on a continuation line */
+                { "d", "sub", "sub/after2.conf", 2 },   /* on a continuation line; a missing .local is fine */
                 { "e", "local", "main.local", 2 },
         };
 
@@ -510,6 +523,17 @@ static void test_config_load_filter(void) {
         g_assert_null(def->prefregex.pattern);
         g_assert_cmpuint(def->n_ignoreregex, ==, 0);
         g_assert_null(def->journalmatch);
+        def = filter_def_free(def);
+
+        /* %(section/key)s and <section/key>, %(known/key)s, and logtype = journal by default. */
+        g_autofree char *xref = g_build_filename(extra, "xref.conf", NULL);
+        g_assert_cmpint(config_load_filter(&with_dir, "xref", &def, &error), ==, 0);
+        assert_regex(&def->prefregex, "^FILE:JOURNAL:base(?:extra )?<F-CONTENT>.+</F-CONTENT>$", xref, 7);
+        g_assert_cmpuint(def->n_failregex, ==, 1);
+        assert_regex(&def->failregex[0], "^fail FILE: <HOST>$", xref, 8);
+        def = filter_def_free(def);
+        g_assert_cmpint(config_load_filter(&with_dir, "xref[logtype=file]", &def, &error), ==, 0);
+        assert_regex(&def->prefregex, "^FILE:base(?:extra )?<F-CONTENT>.+</F-CONTENT>$", xref, 7);
         def = filter_def_free(def);
 
         /* Errors. */
