@@ -466,10 +466,10 @@ static void regex_defs_from_lines(const IniLines *l, RegexDef **ret, size_t *ret
         *ret_n = l->n;
 }
 
-/* Loads filter SPEC. ARG_FILE:ARG_LINE is where the spec was written (a jail's "filter ="), or NULL
- * for a command line. */
-static int filter_load(const ConfigPaths *paths, const char *spec, const char *arg_file, unsigned arg_line,
-                       FilterDef **ret, GPtrArray *errors) {
+/* Loads filter SPEC for JAIL (or NULL). ARG_FILE:ARG_LINE is where the spec was written (a jail's
+ * "filter =", perhaps in [DEFAULT]), or NULL for a command line. */
+static int filter_load(const ConfigPaths *paths, const char *spec, const char *jail, const char *arg_file,
+                       unsigned arg_line, FilterDef **ret, GPtrArray *errors) {
         _cleanup_(ini_document_freep) IniDocument *doc = NULL;
         _cleanup_(filter_def_freep) FilterDef *def = NULL;
         _cleanup_(search_path_done) SearchPath sp = {};
@@ -500,7 +500,11 @@ static int filter_load(const ConfigPaths *paths, const char *spec, const char *a
         if (!search_path_find(&sp, relpath, &main_path)) {
                 g_autofree char *where = g_strjoinv(", ", (char **) sp.dirs);
 
-                ini_error(errors, arg_file, arg_line, "filter '%s' not found (searched %s)", name, where);
+                if (jail)
+                        ini_error(errors, arg_file, arg_line, "jail '%s': filter '%s' not found (searched %s)", jail,
+                                  name, where);
+                else
+                        ini_error(errors, arg_file, arg_line, "filter '%s' not found (searched %s)", name, where);
                 return -ENOENT;
         }
 
@@ -607,7 +611,7 @@ int config_load_filter(const ConfigPaths *paths, const char *spec, FilterDef **r
         assert(spec);
         assert(ret);
 
-        r = filter_load(paths, spec, /* arg_file= */ NULL, 0, &def, errors);
+        r = filter_load(paths, spec, /* jail= */ NULL, /* arg_file= */ NULL, 0, &def, errors);
         if (r < 0 || errors->len > 0) {
                 filter_def_free(def);
                 if (ret_error)
@@ -1014,7 +1018,7 @@ static int jail_load_filter(JailParser *p, JailConfig *j) {
         FilterDef *def = NULL;
         int r;
 
-        r = filter_load(p->paths, j->filter_spec, file, line, &def, p->errors);
+        r = filter_load(p->paths, j->filter_spec, j->name, file, line, &def, p->errors);
         if (r < 0)
                 return r;
 

@@ -580,7 +580,7 @@ static void test_config_errors(void) {
                 "%1$s/jails/bad.conf:9: invalid blocktype 'tarpit' (drop or reject)\n"
                 "%1$s/jails/bad.conf:13: invalid jail name '9lives' (a letter, then up to 63 letters, digits, '_', '.' or '-')\n"
                 "%1$s/jails/bad.conf:20: unknown interpolation variable '%%(nothere)s' in section [interp]\n"
-                "%1$s/jails/filters.conf:3: filter 'does-not-exist' not found (searched %1$s/filters)\n"
+                "%1$s/jails/filters.conf:3: jail 'nofilter': filter 'does-not-exist' not found (searched %1$s/filters)\n"
                 "%1$s/jails/filters.conf:7: jail 'emptyf': filter 'empty' (%1$s/filters/empty.conf) has no failregex\n"
                 "%1$s/jails/filters.conf:11: invalid filter 'empty[mode]': argument 'mode' without '='\n"
                 "%1$s/jails/other.conf:2: jail 'dup' is already defined in %1$s/jails/bad.conf:16",
