@@ -28,7 +28,7 @@ enabled = true
 maxretry = $1
 blocktype = $2
 CONF
-        [ -n "${3:-}" ] && printf '\n[%s]\nenabled = true\nfilter = testsvc\n' "$3" >>"$PC_CONF/jails/test.conf"
+        [ -n "${3:-}" ] && printf "\n[%s]\nenabled = true\nfilter = testsvc\nmaxretry = %s\n" "$3" "$1" >>"$PC_CONF/jails/test.conf"
         return 0
 }
 broken_config() {

@@ -392,7 +392,7 @@ pc_require() {
 pc_config_dir() {
         mkdir -p "$1/jails" "$1/filters"
         cp "$PC_SRC/portcullis.conf" "$1/"
-        cp "$PC_SRC"/filters/*.conf "$1/filters/"
+        cp "$PC_SRC"/filters/*.conf "$1/filters/" 2>/dev/null || true
 }
 
 # pc_daemon_start [ARGS...]: portcullisd in cgroup portcullisd.service with a private notify socket;
