@@ -1,2 +1,136 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* not written yet */
+/* portcullisctl check-config: load and compile the whole configuration offline, exactly as the daemon
+ * would, report every error with FILE:LINE, and print the effective jails. */
+#include <getopt.h>
+#include <glib.h>
+#include <jansson.h>
+#include <stdio.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "ruleset.h"
+
+static char *ports_to_string(const JailConfig *c) {
+        GString *s = g_string_new(NULL);
+
+        if (c->n_ports == 0)
+                g_string_append(s, "all");
+        for (size_t i = 0; i < c->n_ports; i++) {
+                if (i > 0)
+                        g_string_append_c(s, ',');
+                if (c->ports[i].first == c->ports[i].last)
+                        g_string_append_printf(s, "%u", c->ports[i].first);
+                else
+                        g_string_append_printf(s, "%u-%u", c->ports[i].first, c->ports[i].last);
+        }
+        return g_string_free(s, false);
+}
+
+static char *ignore_to_string(const JailConfig *c) {
+        GString *s = g_string_new(NULL);
+
+        for (size_t i = 0; i < c->ignoreip.n; i++) {
+                char buf[ADDRESS_STRING_MAX];
+
+                g_string_append_printf(s, "%s%s", i > 0 ? " " : "", address_prefix_to_string(&c->ignoreip.items[i], buf));
+        }
+        if (c->ignoreself)
+                g_string_append_printf(s, "%sself", s->len > 0 ? " " : "");
+        return g_string_free(s, false);
+}
+
+static json_t *jail_to_json(const JailRules *j) {
+        const JailConfig *c = j->config;
+        g_autofree char *ports = ports_to_string(c), *ignore = ignore_to_string(c);
+
+        return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I}",
+                         "name", c->name,
+                         "filter", c->filter_spec,
+                         "filter_file", c->filter->file,
+                         "maxretry", (json_int_t) c->maxretry,
+                         "findtime_usec", (json_int_t) c->findtime_usec,
+                         "bantime_usec", c->bantime_usec == USEC_INFINITY ? (json_int_t) -1 : (json_int_t) c->bantime_usec,
+                         "ports", ports,
+                         "protocol", protocol_to_string(c->protocol),
+                         "blocktype", block_type_to_string(c->blocktype),
+                         "journalmatch", j->match->text,
+                         "ignore", ignore,
+                         "failregex_count", (json_int_t) c->filter->n_failregex);
+}
+
+int verb_check_config(int argc, char **argv, CtlOptions *o) {
+        enum { ARG_CONFIG_DIR = 0x100, ARG_VENDOR_DIR, ARG_JSON, ARG_NO_LEGEND };
+        static const struct option options[] = {
+                { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
+                { "vendor-dir", required_argument, NULL, ARG_VENDOR_DIR },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                {}
+        };
+        Ruleset *rs = NULL;
+        g_autofree char *error = NULL;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case ARG_CONFIG_DIR:
+                        o->config_dir = optarg;
+                        break;
+                case ARG_VENDOR_DIR:
+                        o->vendor_dir = optarg;
+                        break;
+                case ARG_JSON:
+                        o->json = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        o->no_legend = true;
+                        break;
+                default:
+                        return CTL_EXIT_USAGE;
+                }
+        if (optind != argc) {
+                log_error("Usage: portcullisctl check-config [--config-dir=DIR] [--vendor-dir=DIR] [--json]");
+                return CTL_EXIT_USAGE;
+        }
+
+        ConfigPaths paths = ctl_config_paths(o);
+        r = ruleset_load(&paths, &rs, &error);
+        if (r < 0) {
+                /* every error on its own line, FILE:LINE first, as compilers print them */
+                fprintf(stderr, "%s\n", error ? error : strerror(-r));
+                fprintf(stderr, "Configuration in %s is invalid.\n", o->config_dir);
+                return CTL_EXIT_FAILURE;
+        }
+        for (char **w = rs->warnings; w && *w; w++)
+                fprintf(stderr, "warning: %s\n", *w);
+
+        if (o->json) {
+                json_t *jails = json_array();
+
+                for (size_t i = 0; i < rs->n_jails; i++)
+                        json_array_append_new(jails, jail_to_json(&rs->jails[i]));
+                json_t *doc = json_pack("{s:b, s:o}", "valid", true, "jails", jails);
+                json_dumpf(doc, stdout, JSON_INDENT(2));
+                fputc('\n', stdout);
+                json_decref(doc);
+        } else {
+                if (!o->no_legend)
+                        printf("%-16s %-24s %8s %10s %10s %-6s %-6s %-16s %s\n", "JAIL", "FILTER", "MAXRETRY",
+                               "FINDTIME", "BANTIME", "PROTO", "BLOCK", "PORTS", "JOURNALMATCH");
+                for (size_t i = 0; i < rs->n_jails; i++) {
+                        const JailConfig *jc = rs->jails[i].config;
+                        char ft[DURATION_STRING_MAX], bt[DURATION_STRING_MAX];
+                        g_autofree char *ports = ports_to_string(jc);
+
+                        printf("%-16s %-24s %8u %10s %10s %-6s %-6s %-16s %s\n", jc->name, jc->filter_spec,
+                               jc->maxretry, format_duration(ft, sizeof ft, jc->findtime_usec),
+                               format_duration(bt, sizeof bt, jc->bantime_usec), protocol_to_string(jc->protocol),
+                               block_type_to_string(jc->blocktype), ports, rs->jails[i].match->text);
+                }
+                if (!o->no_legend)
+                        printf("\n%zu enabled jails (of %zu defined). Configuration is valid.\n", rs->n_jails,
+                               rs->config->n_jails);
+        }
+        ruleset_free(rs);
+        return CTL_EXIT_OK;
+}

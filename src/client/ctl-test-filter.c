@@ -1,2 +1,264 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* not written yet */
+/* portcullisctl test-filter: run one filter over journal entries offline, like fail2ban-regex for the
+ * journal. Uses exactly the daemon's path (journal-entry line, filter engine), so what matches here
+ * matches in the daemon. */
+#include <getopt.h>
+#include <glib.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <time.h>
+#include <systemd/sd-journal.h>
+
+#include "ctl.h"
+#include "filter.h"
+#include "journal-entry.h"
+#include "journal-match.h"
+#include "log.h"
+
+typedef struct Counts {
+        uint64_t read, matched, ignored, no_address, limit, skipped;
+        uint64_t *per_regex;
+} Counts;
+
+static void print_time(FILE *f, usec_t t) {
+        time_t sec = (time_t) (t / USEC_PER_SEC);
+        struct tm tm;
+        char buf[64];
+
+        if (!localtime_r(&sec, &tm) || strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+                (void) fprintf(f, "@%llu", (unsigned long long) t);
+        else
+                (void) fprintf(f, "%s.%06llu", buf, (unsigned long long) (t % USEC_PER_SEC));
+}
+
+static int print_json_entry(uint64_t index, int result, const FilterMatch *m, usec_t t) {
+        char addr[ADDRESS_STRING_MAX];
+        json_t *o;
+        bool matched = result == FILTER_FAILURE;
+
+        o = json_pack("{s:I, s:b, s:s?, s:s?, s:f}",
+                      "index", (json_int_t) index,
+                      "matched", matched,
+                      "host", matched ? address_to_string(&m->address, addr) : NULL,
+                      "user", matched ? m->user : NULL,
+                      "time", (double) t / 1e6);
+        if (!o)
+                return -ENOMEM;
+        if (json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(17)) < 0) {
+                json_decref(o);
+                return -EIO;
+        }
+        json_decref(o);
+        fputc('\n', stdout);
+        return 0;
+}
+
+static int open_journal(char **files, const char *directory, sd_journal **ret) {
+        int r;
+
+        if (directory)
+                r = sd_journal_open_directory(ret, directory, 0);
+        else
+                r = sd_journal_open_files(ret, (const char **) files, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open journal %s: %m", directory ? directory : files[0]);
+        r = journal_entry_setup(*ret);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the journal: %m");
+        return 0;
+}
+
+int verb_test_filter(int argc, char **argv, CtlOptions *o) {
+        enum { ARG_JOURNAL_FILE = 0x100, ARG_JOURNAL_DIRECTORY, ARG_MATCH, ARG_FILTER_DIR, ARG_CONFIG_DIR,
+               ARG_VENDOR_DIR, ARG_JSON, ARG_QUIET };
+        static const struct option options[] = {
+                { "journal-file", required_argument, NULL, ARG_JOURNAL_FILE },
+                { "journal-directory", required_argument, NULL, ARG_JOURNAL_DIRECTORY },
+                { "match", required_argument, NULL, ARG_MATCH },
+                { "filter-dir", required_argument, NULL, ARG_FILTER_DIR },
+                { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
+                { "vendor-dir", required_argument, NULL, ARG_VENDOR_DIR },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "quiet", no_argument, NULL, ARG_QUIET },
+                {}
+        };
+        g_autoptr(GPtrArray) files = g_ptr_array_new();
+        g_autoptr(GString) match_text = g_string_new(NULL);
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        g_autofree char *error = NULL;
+        const char *directory = NULL;
+        FilterDef *def = NULL;
+        Filter *filter = NULL;
+        JournalMatch *match = NULL;
+        JournalEntry entry = {};
+        Counts counts = {};
+        bool quiet = false;
+        int c, r, ret = CTL_EXIT_FAILURE;
+
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case ARG_JOURNAL_FILE:
+                        g_ptr_array_add(files, optarg);
+                        break;
+                case ARG_JOURNAL_DIRECTORY:
+                        directory = optarg;
+                        break;
+                case ARG_MATCH:
+                        g_string_append_printf(match_text, "%s%s", match_text->len > 0 ? " " : "", optarg);
+                        break;
+                case ARG_FILTER_DIR:
+                        o->filter_dir = optarg;
+                        break;
+                case ARG_CONFIG_DIR:
+                        o->config_dir = optarg;
+                        break;
+                case ARG_VENDOR_DIR:
+                        o->vendor_dir = optarg;
+                        break;
+                case ARG_JSON:
+                        o->json = true;
+                        break;
+                case ARG_QUIET:
+                        quiet = true;
+                        break;
+                default:
+                        return CTL_EXIT_USAGE;
+                }
+        if (optind + 1 != argc) {
+                log_error("Usage: portcullisctl test-filter FILTER[k=v,...] (--journal-file=FILE... | "
+                          "--journal-directory=DIR) [--match=FIELD=VALUE...] [--filter-dir=DIR] [--json]");
+                return CTL_EXIT_USAGE;
+        }
+        if ((files->len > 0) == (directory != NULL)) {
+                log_error("Exactly one of --journal-file= (may repeat) and --journal-directory= is needed.");
+                return CTL_EXIT_USAGE;
+        }
+        g_ptr_array_add(files, NULL);
+
+        ConfigPaths paths = ctl_config_paths(o);
+        r = config_load_filter(&paths, argv[optind], &def, &error);
+        if (r < 0) {
+                log_error("%s", error ? error : strerror(-r));
+                return r == -ENOENT ? CTL_EXIT_NOT_FOUND : CTL_EXIT_FAILURE;
+        }
+        g_clear_pointer(&error, g_free);
+        r = filter_new(def, &filter, &error);
+        if (r < 0) {
+                log_error("%s", error ? error : strerror(-r));
+                goto finish;
+        }
+        g_clear_pointer(&error, g_free);
+        r = journal_match_parse(match_text->len > 0 ? match_text->str : def->journalmatch, &match, &error);
+        if (r < 0) {
+                if (match_text->len > 0)
+                        log_error("--match: %s", error);
+                else
+                        log_error("%s:%u: %s", def->journalmatch_file ? def->journalmatch_file : def->file,
+                                  def->journalmatch_line, error);
+                goto finish;
+        }
+
+        counts.per_regex = calloc(MAX(def->n_failregex, (size_t) 1), sizeof(uint64_t));
+        if (!counts.per_regex) {
+                log_oom();
+                goto finish;
+        }
+
+        if (open_journal((char **) files->pdata, directory, &j) < 0)
+                goto finish;
+        r = journal_match_add(match, j);
+        if (r < 0) {
+                log_error_errno(r, "Failed to add journal match: %m");
+                goto finish;
+        }
+
+        if (!o->json && !quiet)
+                printf("Filter %s (%s), journal match: %s\n", argv[optind], def->file,
+                       isempty(match->text) ? "(none: every entry)" : match->text);
+
+        SD_JOURNAL_FOREACH(j) {
+                FilterMatch m = {};
+                usec_t t = 0;
+                int result = FILTER_NO_MATCH;
+
+                r = journal_entry_load(&entry, j);
+                if (r < 0) {
+                        log_warning_errno(r, "Failed to read journal entry, skipping: %m");
+                        counts.skipped++;
+                        continue;
+                }
+                if (r == 0)
+                        counts.skipped++;
+                else {
+                        result = filter_match(filter, entry.line, entry.line_len, &m);
+                        if (result < 0) {
+                                log_error_errno(result, "Failed to match: %m");
+                                goto finish;
+                        }
+                }
+                switch (result) {
+                case FILTER_FAILURE:
+                        counts.matched++;
+                        if (m.regex_index >= 0 && (size_t) m.regex_index < def->n_failregex)
+                                counts.per_regex[m.regex_index]++;
+                        break;
+                case FILTER_IGNORED:
+                        counts.ignored++;
+                        break;
+                case FILTER_NO_ADDRESS:
+                        counts.no_address++;
+                        break;
+                case FILTER_LIMIT:
+                        counts.limit++;
+                        break;
+                default:
+                        break;
+                }
+
+                if (o->json || (result == FILTER_FAILURE && !quiet)) {
+                        r = journal_entry_get_time(&entry, j, &t);
+                        if (r < 0) {
+                                log_error_errno(r, "Failed to read entry time: %m");
+                                filter_match_done(&m);
+                                goto finish;
+                        }
+                }
+                if (o->json) {
+                        r = print_json_entry(counts.read, result, &m, t);
+                        if (r < 0) {
+                                log_error_errno(r, "Failed to write JSON: %m");
+                                filter_match_done(&m);
+                                goto finish;
+                        }
+                } else if (result == FILTER_FAILURE && !quiet) {
+                        char addr[ADDRESS_STRING_MAX];
+
+                        print_time(stdout, t);
+                        printf("  %-15s  %-12s  %s\n", address_to_string(&m.address, addr),
+                               m.user ? m.user : "-", entry.line);
+                }
+                filter_match_done(&m);
+                counts.read++;
+        }
+
+        if (!o->json) {
+                printf("\nEntries: %" PRIu64 " read, %" PRIu64 " matched, %" PRIu64 " ignored, %" PRIu64
+                       " without address, %" PRIu64 " over the match limit, %" PRIu64 " skipped\n",
+                       counts.read, counts.matched, counts.ignored, counts.no_address, counts.limit,
+                       counts.skipped);
+                if (!quiet)
+                        for (size_t i = 0; i < def->n_failregex; i++)
+                                printf("  failregex #%zu  %8" PRIu64 " hits  %s:%u\n", i + 1, counts.per_regex[i],
+                                       def->failregex[i].file, def->failregex[i].line);
+        }
+        ret = CTL_EXIT_OK;
+
+finish:
+        fflush(stdout);
+        journal_entry_done(&entry);
+        free(counts.per_regex);
+        journal_match_free(match);
+        filter_free(filter);
+        filter_def_free(def);
+        return ret;
+}

@@ -9,7 +9,7 @@
 #include "filter.h"
 #include "time-util.h"
 
-/* The semantic configuration: portcullis.conf [DEFAULT], jails/*.conf, filters/*.conf, read in
+/* The semantic configuration: portcullis.conf [DEFAULT], jails/NAME.conf, filters/NAME.conf, read in
  * fail2ban's INI dialect by ini.c. Search path (systemd convention, admin over vendor):
  *   config_dir  (/etc/portcullis)         admin
  *   vendor_dir  (/usr/share/portcullis)   vendor

@@ -1,2 +1,970 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* not written yet */
+/* The filter engine: fail2ban-format regexes, translated to PCRE2 and JIT-compiled.
+ *
+ * Non-logging module: errors go back as negative errno plus, from filter_new(), a message string.
+ *
+ * Cost model (the hot path is filter_match() on a line that does not match):
+ *   - no allocation: one pcre2_match_context, one JIT stack and two match_data blocks per Filter,
+ *     all made in filter_new() and reused for every line;
+ *   - one JIT match of the prefregex (if any), then one JIT match of a combined pattern
+ *     "(?:re0(*MARK:0))|(?:re1(*MARK:1))|…" of all failregexes. No match: done.
+ *   On a match, the mark names the branch k that matched at the leftmost position. fail2ban's semantics
+ *   are "the first failregex in order that matches anywhere", so failregexes 0…k-1 may still match
+ *   further right: only those are tried one by one; if none does, k decides, with the captures the
+ *   combined match already has (they are regex k's own: at that position no earlier branch matched
+ *   and the branch backtracks exactly like regex k alone). A line that the first failregex matches
+ *   costs one match. Only on a limit hit in the combined pattern is every failregex tried. */
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <assert.h>
+#include <errno.h>
+#include <glib.h>
+#include <limits.h>
+#include <pcre2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+/* GLib defines MIN and MAX too (identically); take macro.h's without a redefinition warning. */
+#undef MAX
+#undef MIN
+#include "macro.h"
+
+/* Defaults of filter_set_limits(). */
+#define FILTER_MATCH_LIMIT_DEFAULT 100000U
+#define FILTER_DEPTH_LIMIT_DEFAULT 10000U
+
+/* Limits in PCRE2 10.42, interpreter versus JIT (pcre2api(3) on pcre2_set_*_limit(), pcre2jit(3)):
+ *   - match limit: honoured by both. With JIT it is applied "in a different way" (what is counted is
+ *     not the same as the interpreter's loop count), but JIT does stop with PCRE2_ERROR_MATCHLIMIT,
+ *     so the bound on CPU time holds with JIT too;
+ *   - depth limit: ignored by JIT, which never returns PCRE2_ERROR_DEPTHLIMIT;
+ *   - heap limit: ignored by JIT; the interpreter keeps its backtracking frames on the heap, and the
+ *     built-in default is essentially unlimited (Debian: 20 GB), so we set one.
+ * With JIT, what bounds memory is the JIT stack: by default 32 KiB of the machine stack, beyond which
+ * the match fails with PCRE2_ERROR_JIT_STACKLIMIT. We give each Filter its own JIT stack and derive its
+ * maximum from the depth limit (JIT_STACK_BYTES_PER_DEPTH per unit, clamped), and the interpreter's
+ * heap limit likewise (HEAP_BYTES_PER_DEPTH, frames are bigger), so that the one "depth" knob bounds
+ * memory in both modes. The default depth (10000) gives a 640 KiB JIT stack, inside the 512 KiB–1 MiB
+ * that pcre2jit(3) recommends, and a 2.5 MB heap limit. Any of these errors yields FILTER_LIMIT. */
+#define JIT_STACK_BYTES_PER_DEPTH 64U
+#define JIT_STACK_MIN (32U * 1024U)
+#define JIT_STACK_MAX (8U * 1024U * 1024U)
+#define HEAP_BYTES_PER_DEPTH 256U
+
+/* Building blocks for the tags. No capture groups inside, so that the only groups a tag adds are the
+ * named ones below (fail2ban's <HOST> also adds exactly ip4, ip6 and dns, so numeric backreferences
+ * written after a tag shift by the same amount as under fail2ban). */
+#define RE_OCTET "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+#define RE_IPV4 RE_OCTET "(?:\\." RE_OCTET "){3}"
+#define RE_H16 "[0-9A-Fa-f]{1,4}"
+#define RE_IPV6_LAST "(?:" RE_H16 "|" RE_IPV4 ")"
+/* Full form, full form with an IPv4 tail, and the "::" forms with at least one group beside the "::"
+ * (a bare "::" is noise, never a ban target). The "::" forms allow a few groups too many; whatever
+ * matches is validated by address_parse_n() anyway. */
+#define RE_IPV6                                                                                    \
+        "(?:(?:" RE_H16 ":){7}" RE_H16                                                             \
+        "|(?:" RE_H16 ":){6}" RE_IPV4                                                              \
+        "|" RE_H16 "(?::" RE_H16 "){0,6}::(?:(?:" RE_H16 ":){0,5}" RE_IPV6_LAST ")?"               \
+        "|::(?:" RE_H16 ":){0,6}" RE_IPV6_LAST ")"
+
+/* Token boundaries, so that an address is never taken from inside a longer token:
+ *   IPv4: not after a word character or a dot ("11.2.3.4", "1.1.2.3.4"), not before a word character
+ *         or a dot followed by one ("1.2.3.45", "1.2.3.4.5", "1.2.3.4.example.com"). A port suffix
+ *         (":22") and a full stop at the end of a sentence are fine.
+ *   IPv6: additionally not after a colon (the tail of a longer address), and not before ":" followed
+ *         by a hex digit or another ":" (the head of a longer address). "…::1: message" is fine. The
+ *         optional brackets are outside the checks, so "[2001:db8::1]:22" works.
+ *   DNS:  a run of word characters, dots and dashes, beginning and ending with a word character. */
+#define RE_IP4_PART "(?<![\\w.])(?<ip4>" RE_IPV4 ")(?!\\w|\\.\\w)"
+#define RE_IP6_PART "\\[?(?<![\\w.:])(?<ip6>" RE_IPV6 ")(?!\\w|:[0-9A-Fa-f:]|\\.\\w)\\]?"
+#define RE_DNS_PART "(?<![\\w.-])(?<dns>\\w(?:[\\w.-]*\\w)?)(?![\\w-]|\\.\\w)"
+
+#define RE_TAG_HOST "(?:" RE_IP4_PART "|" RE_IP6_PART "|" RE_DNS_PART ")"
+#define RE_TAG_ADDR "(?:" RE_IP4_PART "|" RE_IP6_PART ")"
+#define RE_TAG_IP4 RE_IP4_PART
+#define RE_TAG_IP6 RE_IP6_PART
+
+static const struct {
+        const char *tag;
+        const char *expansion;
+} address_tags[] = {
+        { "<HOST>", RE_TAG_HOST },
+        { "<ADDR>", RE_TAG_ADDR },
+        { "<IP4>", RE_TAG_IP4 },
+        { "<IP6>", RE_TAG_IP6 },
+};
+
+/* What a named group means to us. Group names come from our tags (ip4, ip6, dns, and the lower-cased
+ * <F-NAME>) or from the filter author ((?P<host>…) and friends). */
+typedef enum GroupRole {
+        GROUP_ADDRESS,  /* ip4, ip6, addr, host: parsed with address_parse_n() */
+        GROUP_HOSTNAME, /* dns: a name, never resolved here → FILTER_NO_ADDRESS */
+        GROUP_USER,     /* user */
+        GROUP_ID,       /* id, fid */
+        GROUP_CONTENT,  /* content (prefregex only) */
+        _GROUP_ROLE_MAX,
+        _GROUP_ROLE_INVALID = -EINVAL,
+} GroupRole;
+
+#define ROLE_BIT(r) (1U << (r))
+#define ADDRESS_ROLES (ROLE_BIT(GROUP_ADDRESS) | ROLE_BIT(GROUP_HOSTNAME))
+
+typedef struct GroupRef {
+        uint32_t number;
+        GroupRole role;
+} GroupRef;
+
+typedef struct Regex {
+        pcre2_code *code;
+        bool jit;
+        GroupRef *groups; /* sorted by group number: the first set one of a role wins */
+        size_t n_groups;
+        unsigned roles;   /* ROLE_BIT()s present */
+        uint32_t combined_offset; /* failregex: number of capture groups before it in the combined pattern */
+} Regex;
+
+struct Filter {
+        FilterDef *def; /* deep copy, owned */
+
+        Regex *fail;
+        size_t n_fail;
+        Regex *ignore;
+        size_t n_ignore;
+        Regex pref;     /* .code == NULL when the definition has no prefregex */
+        Regex combined; /* .code == NULL when not built (fewer than two failregexes, or not combinable) */
+
+        pcre2_match_context *mcontext;
+        pcre2_jit_stack *jit_stack;
+        pcre2_match_data *md;          /* failregex, ignoreregex */
+        pcre2_match_data *md_pref;     /* prefregex: its captures must survive the failregex match */
+        pcre2_match_data *md_combined; /* combined: may provide the deciding failregex's captures */
+
+        unsigned match_limit;
+        unsigned depth_limit;
+};
+
+static const char *const filter_result_table[_FILTER_RESULT_MAX] = {
+        [FILTER_NO_MATCH] = "no-match",
+        [FILTER_FAILURE] = "failure",
+        [FILTER_IGNORED] = "ignored",
+        [FILTER_NO_ADDRESS] = "no-address",
+        [FILTER_LIMIT] = "limit",
+};
+
+const char *filter_result_to_string(FilterResult r) {
+        if (r < 0 || r >= _FILTER_RESULT_MAX)
+                return NULL;
+        return filter_result_table[r];
+}
+
+void filter_match_done(FilterMatch *m) {
+        if (!m)
+                return;
+
+        free(m->user);
+        m->user = NULL;
+        free(m->id);
+        m->id = NULL;
+        m->regex_index = -1;
+}
+
+/* ---- Translation: fail2ban (Python re + tags) → PCRE2 ---- */
+
+static bool is_ftag_char(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+/* If s[0..n) starts with "<F-NAME>" (closing == false) or "</F-NAME>" (closing == true), returns the
+ * length of the whole tag and the NAME span; else 0. */
+static size_t parse_ftag(const char *s, size_t n, bool closing, const char **ret_name, size_t *ret_name_len) {
+        size_t i = closing ? 4 : 3;
+
+        if (n < i || memcmp(s, closing ? "</F-" : "<F-", i) != 0)
+                return 0;
+
+        size_t start = i;
+        while (i < n && is_ftag_char(s[i]))
+                i++;
+        if (i == start || i >= n || s[i] != '>')
+                return 0;
+
+        *ret_name = s + start;
+        *ret_name_len = i - start;
+        return i + 1;
+}
+
+static bool has_closing_ftag(const char *s, size_t n, const char *name, size_t name_len) {
+        for (size_t i = 0; i < n; i++) {
+                const char *cn;
+                size_t cl;
+
+                if (s[i] != '<')
+                        continue;
+                if (parse_ftag(s + i, n - i, /* closing= */ true, &cn, &cl) > 0 && cl == name_len &&
+                    memcmp(cn, name, cl) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Appends text to the expansion, recording for each byte the offset in the source it came from (for
+ * error messages that point into what the user wrote). */
+static void emit(GString *out, GArray *map, const char *text, size_t len, size_t src_offset) {
+        g_string_append_len(out, text, len);
+        for (size_t i = 0; i < len; i++)
+                g_array_append_val(map, src_offset);
+}
+
+/* Expands the tags and translates the few Python re constructs that PCRE2 reads differently:
+ *   <HOST> <ADDR> <IP4> <IP6>          → the address patterns above
+ *   <F-NAME>…</F-NAME>                 → (?<name>…), name lower-cased with '-' → '_'
+ *                                        (<F-USER> → user, <F-ID> → id, <F-CONTENT> → content)
+ *   {,n}                               → {0,n} (PCRE2 10.42 reads "{,n}" as literal text)
+ *   \Z                                 → \z (Python's \Z is PCRE2's \z: the very end)
+ * Everything else is copied: (?P<n>…), (?P=n) and (?P>n) are PCRE2 syntax too, and unknown <…> text
+ * stays literal as in fail2ban. Nothing is translated inside a character class. */
+static void expand_pattern(const char *src, GString *out, GArray *map) {
+        size_t n = strlen(src);
+        bool in_class = false;
+        g_autoptr(GArray) open = g_array_new(FALSE, FALSE, sizeof(size_t)); /* source offsets of open F-tags' names */
+
+        for (size_t i = 0; i < n;) {
+                char c = src[i];
+
+                if (c == '\\') {
+                        if (i + 1 >= n) {
+                                emit(out, map, src + i, 1, i);
+                                i++;
+                        } else if (!in_class && src[i + 1] == 'Z') {
+                                emit(out, map, "\\z", 2, i);
+                                i += 2;
+                        } else {
+                                emit(out, map, src + i, 2, i);
+                                i += 2;
+                        }
+                        continue;
+                }
+
+                if (in_class) {
+                        if (c == ']')
+                                in_class = false;
+                        emit(out, map, src + i, 1, i);
+                        i++;
+                        continue;
+                }
+
+                if (c == '[') {
+                        /* A ']' right after '[' or '[^' is a literal member, not the end. */
+                        size_t j = i + 1;
+                        if (j < n && src[j] == '^')
+                                j++;
+                        if (j < n && src[j] == ']')
+                                j++;
+                        emit(out, map, src + i, j - i, i);
+                        in_class = true;
+                        i = j;
+                        continue;
+                }
+
+                if (c == '{' && i + 1 < n && src[i + 1] == ',') {
+                        size_t j = i + 2;
+                        while (j < n && g_ascii_isdigit(src[j]))
+                                j++;
+                        if (j > i + 2 && j < n && src[j] == '}') {
+                                emit(out, map, "{0", 2, i);
+                                i++; /* continue with the ',' */
+                                continue;
+                        }
+                }
+
+                if (c == '<') {
+                        const char *name;
+                        size_t name_len, l;
+                        bool done = false;
+
+                        for (size_t k = 0; k < ELEMENTSOF(address_tags); k++) {
+                                size_t tl = strlen(address_tags[k].tag);
+                                if (n - i >= tl && memcmp(src + i, address_tags[k].tag, tl) == 0) {
+                                        emit(out, map, address_tags[k].expansion,
+                                             strlen(address_tags[k].expansion), i);
+                                        i += tl;
+                                        done = true;
+                                        break;
+                                }
+                        }
+                        if (done)
+                                continue;
+
+                        l = parse_ftag(src + i, n - i, /* closing= */ false, &name, &name_len);
+                        if (l > 0 && has_closing_ftag(src + i + l, n - i - l, name, name_len)) {
+                                emit(out, map, "(?<", 3, i);
+                                for (size_t k = 0; k < name_len; k++) {
+                                        char t = name[k] == '-' ? '_' : g_ascii_tolower(name[k]);
+                                        emit(out, map, &t, 1, i);
+                                }
+                                emit(out, map, ">", 1, i);
+                                size_t name_offset = (size_t) (name - src);
+                                g_array_append_val(open, name_offset);
+                                i += l;
+                                continue;
+                        }
+
+                        l = parse_ftag(src + i, n - i, /* closing= */ true, &name, &name_len);
+                        if (l > 0 && open->len > 0) {
+                                size_t top = g_array_index(open, size_t, open->len - 1);
+                                const char *top_name = src + top;
+                                size_t top_len = 0;
+                                while (is_ftag_char(top_name[top_len]))
+                                        top_len++;
+                                if (top_len == name_len && memcmp(top_name, name, name_len) == 0) {
+                                        emit(out, map, ")", 1, i);
+                                        g_array_set_size(open, open->len - 1);
+                                        i += l;
+                                        continue;
+                                }
+                        }
+                }
+
+                emit(out, map, src + i, 1, i);
+                i++;
+        }
+}
+
+/* Whether an expanded failregex may go into the combined "(?:re1)|(?:re2)" pattern without changing
+ * what it matches. Conservative: refuses anything that refers to groups by number (those would point
+ * into another regex once combined), recursion, backtracking verbs (a (*COMMIT) in re1 would stop re2
+ * from being tried), \Q (an unterminated one would swallow the rest) and extended mode (a trailing
+ * comment would swallow the ")"). A refused filter is matched regex by regex, which is only slower. */
+static bool pattern_is_combinable(const char *p) {
+        bool in_class = false;
+
+        for (size_t i = 0; p[i]; i++) {
+                char c = p[i];
+
+                if (c == '\\') {
+                        char d = p[i + 1];
+                        if (d == '\0')
+                                return false;
+                        if (!in_class && ((d >= '1' && d <= '9') || d == 'g' || d == 'Q'))
+                                return false;
+                        i++;
+                        continue;
+                }
+                if (in_class) {
+                        if (c == ']')
+                                in_class = false;
+                        continue;
+                }
+                if (c == '[') {
+                        in_class = true;
+                        if (p[i + 1] == '^')
+                                i++;
+                        if (p[i + 1] == ']')
+                                i++;
+                        continue;
+                }
+                if (c != '(')
+                        continue;
+                if (p[i + 1] == '*')
+                        return false;
+                if (p[i + 1] != '?')
+                        continue;
+
+                char d = p[i + 2];
+                if ((d >= '0' && d <= '9') || ((d == '+' || d == '-') && g_ascii_isdigit(p[i + 3])) || d == 'R' || d == '&' || d == '(' ||
+                    (d == 'P' && p[i + 3] == '>'))
+                        return false;
+                /* Option settings: (?x), (?ix:…), (?^x) … */
+                for (size_t j = i + 2; p[j] && p[j] != ')' && p[j] != ':'; j++) {
+                        if (p[j] == 'x')
+                                return false;
+                        if (!g_ascii_isalpha(p[j]) && p[j] != '^' && p[j] != '-')
+                                break;
+                }
+        }
+        return true;
+}
+
+/* ---- Compilation ---- */
+
+static GroupRole group_role_from_name(const char *name) {
+        if (streq(name, "ip4") || streq(name, "ip6") || streq(name, "addr") || streq(name, "host"))
+                return GROUP_ADDRESS;
+        if (streq(name, "dns"))
+                return GROUP_HOSTNAME;
+        if (streq(name, "user"))
+                return GROUP_USER;
+        if (streq(name, "id") || streq(name, "fid"))
+                return GROUP_ID;
+        if (streq(name, "content"))
+                return GROUP_CONTENT;
+        return _GROUP_ROLE_INVALID;
+}
+
+static int group_ref_compare(const void *a, const void *b) {
+        const GroupRef *x = a, *y = b;
+        return x->number < y->number ? -1 : x->number > y->number ? 1 : 0;
+}
+
+static int regex_index_groups(Regex *r) {
+        uint32_t count = 0, entry_size = 0;
+        PCRE2_SPTR table = NULL;
+
+        if (pcre2_pattern_info(r->code, PCRE2_INFO_NAMECOUNT, &count) < 0 ||
+            pcre2_pattern_info(r->code, PCRE2_INFO_NAMEENTRYSIZE, &entry_size) < 0 ||
+            pcre2_pattern_info(r->code, PCRE2_INFO_NAMETABLE, &table) < 0)
+                return -EIO;
+        if (count == 0)
+                return 0;
+
+        r->groups = calloc(count, sizeof(GroupRef));
+        if (!r->groups)
+                return -ENOMEM;
+
+        for (uint32_t i = 0; i < count; i++) {
+                const unsigned char *e = table + (size_t) i * entry_size;
+                GroupRole role = group_role_from_name((const char *) e + 2);
+
+                if (role < 0)
+                        continue;
+                r->groups[r->n_groups++] = (GroupRef) {
+                        .number = ((uint32_t) e[0] << 8) | e[1],
+                        .role = role,
+                };
+                r->roles |= ROLE_BIT(role);
+        }
+
+        qsort(r->groups, r->n_groups, sizeof(GroupRef), group_ref_compare);
+        return 0;
+}
+
+static void regex_done(Regex *r) {
+        pcre2_code_free(r->code);
+        r->code = NULL;
+        free(r->groups);
+        r->groups = NULL;
+        r->n_groups = 0;
+        r->roles = 0;
+}
+
+#define COMPILE_OPTIONS (PCRE2_DUPNAMES | PCRE2_NEVER_UTF | PCRE2_NEVER_BACKSLASH_C)
+
+/* Compiles an already expanded pattern. On a PCRE2 error returns -EINVAL with the message and the
+ * offset (into the expanded text) in ret_message/ret_offset. */
+static int regex_compile(const char *pattern, size_t len, Regex *ret, char ret_message[static 256],
+                         size_t *ret_offset) {
+        Regex r = {};
+        int errcode;
+        PCRE2_SIZE erroffset;
+        int k;
+
+        r.code = pcre2_compile((PCRE2_SPTR) pattern, len, COMPILE_OPTIONS, &errcode, &erroffset, NULL);
+        if (!r.code) {
+                if (errcode == PCRE2_ERROR_HEAP_FAILED)
+                        return -ENOMEM;
+                if (pcre2_get_error_message(errcode, (PCRE2_UCHAR *) ret_message, 256) < 0)
+                        snprintf(ret_message, 256, "PCRE2 error %i", errcode);
+                *ret_offset = erroffset;
+                return -EINVAL;
+        }
+
+        /* Without JIT (not built in, or executable memory refused) pcre2_match() interprets. */
+        r.jit = pcre2_jit_compile(r.code, PCRE2_JIT_COMPLETE) == 0;
+
+        k = regex_index_groups(&r);
+        if (k < 0) {
+                regex_done(&r);
+                return k;
+        }
+
+        *ret = r;
+        return 0;
+}
+
+static uint32_t regex_capture_count(const Regex *r) {
+        uint32_t c = 0;
+
+        if (r->code)
+                (void) pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &c);
+        return c;
+}
+
+/* Expands and compiles one RegexDef. kind is "failregex", "ignoreregex" or "prefregex". On an invalid
+ * pattern returns -EINVAL and sets *ret_error to "FILE:LINE: KIND: message at offset N", N counted in
+ * the pattern as written. If ret_expanded is non-NULL, the expansion is returned there too. */
+static int regex_def_compile(const RegexDef *rd, const char *kind, const char *fallback_file, Regex *ret,
+                             char **ret_expanded, char **ret_error) {
+        g_autoptr(GString) out = g_string_new(NULL);
+        g_autoptr(GArray) map = g_array_new(FALSE, FALSE, sizeof(size_t));
+        const char *file = rd->file ?: fallback_file ?: "<unknown>";
+        char message[256];
+        size_t offset = 0;
+        int r;
+
+        expand_pattern(rd->pattern ?: "", out, map);
+
+        r = regex_compile(out->str, out->len, ret, message, &offset);
+        if (r == -EINVAL && ret_error) {
+                size_t src_offset = offset < map->len ? g_array_index(map, size_t, offset)
+                                                      : strlen(rd->pattern ?: "");
+                if (asprintf(ret_error, "%s:%u: %s: %s at offset %zu", file, rd->line, kind, message,
+                             src_offset) < 0) {
+                        *ret_error = NULL;
+                        return -ENOMEM;
+                }
+                return r;
+        }
+        if (r < 0)
+                return r;
+
+        if (ret_expanded)
+                *ret_expanded = g_strdup(out->str);
+        return 0;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(FilterDef *, filter_def_free);
+
+static int regex_def_copy(const RegexDef *src, RegexDef *dst) {
+        *dst = (RegexDef) { .line = src->line };
+
+        if (src->pattern && !(dst->pattern = strdup(src->pattern)))
+                return -ENOMEM;
+        if (src->file && !(dst->file = strdup(src->file))) {
+                regex_def_done(dst);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int strdup_or_null(const char *s, char **ret) {
+        *ret = NULL;
+        if (s && !(*ret = strdup(s)))
+                return -ENOMEM;
+        return 0;
+}
+
+static FilterDef *filter_def_copy(const FilterDef *d) {
+        _cleanup_(filter_def_freep) FilterDef *c = NULL;
+
+        c = calloc(1, sizeof(FilterDef));
+        if (!c)
+                return NULL;
+
+        if (strdup_or_null(d->name, &c->name) < 0 || strdup_or_null(d->file, &c->file) < 0 ||
+            strdup_or_null(d->journalmatch, &c->journalmatch) < 0 ||
+            strdup_or_null(d->journalmatch_file, &c->journalmatch_file) < 0)
+                return NULL;
+        c->journalmatch_line = d->journalmatch_line;
+
+        if (d->n_failregex > 0) {
+                c->failregex = calloc(d->n_failregex, sizeof(RegexDef));
+                if (!c->failregex)
+                        return NULL;
+                for (; c->n_failregex < d->n_failregex; c->n_failregex++)
+                        if (regex_def_copy(&d->failregex[c->n_failregex], &c->failregex[c->n_failregex]) < 0)
+                                return NULL;
+        }
+        if (d->n_ignoreregex > 0) {
+                c->ignoreregex = calloc(d->n_ignoreregex, sizeof(RegexDef));
+                if (!c->ignoreregex)
+                        return NULL;
+                for (; c->n_ignoreregex < d->n_ignoreregex; c->n_ignoreregex++)
+                        if (regex_def_copy(&d->ignoreregex[c->n_ignoreregex],
+                                           &c->ignoreregex[c->n_ignoreregex]) < 0)
+                                return NULL;
+        }
+        if (regex_def_copy(&d->prefregex, &c->prefregex) < 0)
+                return NULL;
+
+        return TAKE_PTR(c);
+}
+
+static int filter_make_jit_stack(Filter *f) {
+        size_t max = (size_t) f->depth_limit * JIT_STACK_BYTES_PER_DEPTH;
+        pcre2_jit_stack *s;
+
+        max = MIN(MAX(max, (size_t) JIT_STACK_MIN), (size_t) JIT_STACK_MAX);
+        s = pcre2_jit_stack_create(MIN((size_t) JIT_STACK_MIN, max), max, NULL);
+        if (!s)
+                return -ENOMEM;
+
+        pcre2_jit_stack_free(f->jit_stack);
+        f->jit_stack = s;
+        pcre2_jit_stack_assign(f->mcontext, NULL, f->jit_stack);
+        return 0;
+}
+
+Filter *filter_free(Filter *f) {
+        if (!f)
+                return NULL;
+
+        for (size_t i = 0; i < f->n_fail; i++)
+                regex_done(&f->fail[i]);
+        free(f->fail);
+        for (size_t i = 0; i < f->n_ignore; i++)
+                regex_done(&f->ignore[i]);
+        free(f->ignore);
+        regex_done(&f->pref);
+        regex_done(&f->combined);
+
+        pcre2_match_data_free(f->md);
+        pcre2_match_data_free(f->md_pref);
+        pcre2_match_data_free(f->md_combined);
+        pcre2_jit_stack_free(f->jit_stack);
+        pcre2_match_context_free(f->mcontext);
+
+        filter_def_free(f->def);
+        free(f);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(Filter *, filter_free);
+
+/* Builds the combined pattern. Failure is not an error: the filter then matches regex by regex. */
+static void filter_build_combined(Filter *f, char **expanded) {
+        g_autoptr(GString) p = g_string_new(NULL);
+        uint32_t groups = 0;
+        char message[256];
+        size_t offset;
+
+        if (f->n_fail < 2)
+                return;
+
+        for (size_t i = 0; i < f->n_fail; i++) {
+                if (!pattern_is_combinable(expanded[i]))
+                        return;
+                /* The mark goes last, so that it does not hide a leading ^ from PCRE2's anchoring
+                 * analysis. */
+                g_string_append_printf(p, "%s(?:%s(*MARK:%zu))", i > 0 ? "|" : "", expanded[i], i);
+                f->fail[i].combined_offset = groups;
+                groups += regex_capture_count(&f->fail[i]);
+        }
+
+        (void) regex_compile(p->str, p->len, &f->combined, message, &offset);
+}
+
+static int filter_apply_limits(Filter *f, unsigned match_limit, unsigned depth_limit) {
+        /* 0 means "the default". */
+        f->match_limit = match_limit > 0 ? match_limit : FILTER_MATCH_LIMIT_DEFAULT;
+        f->depth_limit = depth_limit > 0 ? depth_limit : FILTER_DEPTH_LIMIT_DEFAULT;
+
+        (void) pcre2_set_match_limit(f->mcontext, f->match_limit);
+        (void) pcre2_set_depth_limit(f->mcontext, f->depth_limit);
+        /* In KiB; at least 64 KiB, for the frames pcre2_match() always needs. */
+        (void) pcre2_set_heap_limit(f->mcontext,
+                                    (uint32_t) MAX((uint64_t) f->depth_limit * HEAP_BYTES_PER_DEPTH / 1024U, 64U));
+        return filter_make_jit_stack(f);
+}
+
+void filter_set_limits(Filter *f, unsigned match_limit, unsigned depth_limit) {
+        assert(f);
+
+        /* On OOM the previous JIT stack stays: it is a bound on memory either way. */
+        (void) filter_apply_limits(f, match_limit, depth_limit);
+}
+
+static int error_no_host(const RegexDef *rd, const char *fallback_file, char **ret_error) {
+        if (!ret_error)
+                return -EINVAL;
+        if (asprintf(ret_error,
+                     "%s:%u: failregex: no <HOST> tag (nor <ADDR>, <IP4>, <IP6> or a group named host, addr, "
+                     "ip4 or ip6)",
+                     rd->file ?: fallback_file ?: "<unknown>", rd->line) < 0) {
+                *ret_error = NULL;
+                return -ENOMEM;
+        }
+        return -EINVAL;
+}
+
+int filter_new(const FilterDef *def, Filter **ret, char **ret_error) {
+        _cleanup_(filter_freep) Filter *f = NULL;
+        g_auto(GStrv) expanded = NULL;
+        uint32_t max_captures;
+        int r;
+
+        assert(def);
+        assert(ret);
+
+        f = calloc(1, sizeof(Filter));
+        if (!f)
+                return -ENOMEM;
+
+        f->def = filter_def_copy(def);
+        if (!f->def)
+                return -ENOMEM;
+
+        if (def->prefregex.pattern) {
+                r = regex_def_compile(&def->prefregex, "prefregex", def->file, &f->pref, NULL, ret_error);
+                if (r < 0)
+                        return r;
+        }
+
+        expanded = g_new0(char *, def->n_failregex + 1);
+        f->fail = calloc(MAX(def->n_failregex, 1U), sizeof(Regex));
+        if (!f->fail)
+                return -ENOMEM;
+        for (; f->n_fail < def->n_failregex; f->n_fail++) {
+                const RegexDef *rd = &def->failregex[f->n_fail];
+                Regex *re = &f->fail[f->n_fail];
+
+                r = regex_def_compile(rd, "failregex", def->file, re, &expanded[f->n_fail], ret_error);
+                if (r < 0)
+                        return r;
+
+                /* The address may also come from the prefregex (fail2ban allows that too). */
+                if (!(re->roles & ADDRESS_ROLES) && !(f->pref.roles & ADDRESS_ROLES)) {
+                        f->n_fail++; /* compiled: filter_free() must see it */
+                        return error_no_host(rd, def->file, ret_error);
+                }
+        }
+
+        f->ignore = calloc(MAX(def->n_ignoreregex, 1U), sizeof(Regex));
+        if (!f->ignore)
+                return -ENOMEM;
+        for (; f->n_ignore < def->n_ignoreregex; f->n_ignore++) {
+                r = regex_def_compile(&def->ignoreregex[f->n_ignore], "ignoreregex", def->file,
+                                      &f->ignore[f->n_ignore], NULL, ret_error);
+                if (r < 0)
+                        return r;
+        }
+
+        filter_build_combined(f, expanded);
+
+        /* One match data block fits every regex of the filter. */
+        max_captures = MAX(regex_capture_count(&f->pref), regex_capture_count(&f->combined));
+        for (size_t i = 0; i < f->n_fail; i++)
+                max_captures = MAX(max_captures, regex_capture_count(&f->fail[i]));
+        for (size_t i = 0; i < f->n_ignore; i++)
+                max_captures = MAX(max_captures, regex_capture_count(&f->ignore[i]));
+
+        f->mcontext = pcre2_match_context_create(NULL);
+        f->md = pcre2_match_data_create(max_captures + 1, NULL);
+        f->md_pref = pcre2_match_data_create(max_captures + 1, NULL);
+        f->md_combined = pcre2_match_data_create(max_captures + 1, NULL);
+        if (!f->mcontext || !f->md || !f->md_pref || !f->md_combined)
+                return -ENOMEM;
+
+        r = filter_apply_limits(f, FILTER_MATCH_LIMIT_DEFAULT, FILTER_DEPTH_LIMIT_DEFAULT);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(f);
+        return 0;
+}
+
+const FilterDef *filter_get_def(const Filter *f) {
+        assert(f);
+        return f->def;
+}
+
+/* ---- Matching ---- */
+
+typedef enum ExecResult {
+        EXEC_NO_MATCH,
+        EXEC_MATCH,
+        EXEC_LIMIT,
+} ExecResult;
+
+static int regex_exec(const Filter *f, const Regex *r, const char *s, size_t n, pcre2_match_data *md) {
+        int k;
+
+        if (r->jit)
+                k = pcre2_jit_match(r->code, (PCRE2_SPTR) s, n, 0, 0, md, f->mcontext);
+        else
+                k = pcre2_match(r->code, (PCRE2_SPTR) s, n, 0, 0, md, f->mcontext);
+
+        if (k >= 0) /* 0 would mean "ovector too small", which cannot happen: md fits every regex */
+                return EXEC_MATCH;
+
+        switch (k) {
+        case PCRE2_ERROR_NOMATCH:
+                return EXEC_NO_MATCH;
+        case PCRE2_ERROR_NOMEMORY:
+                return -ENOMEM;
+        default:
+                /* MATCHLIMIT, DEPTHLIMIT, HEAPLIMIT, JIT_STACKLIMIT, and anything else that means "could
+                 * not decide" */
+                return EXEC_LIMIT;
+        }
+}
+
+/* Finds the first group (by number) with one of the roles that is set in the last match. */
+static bool regex_find_group(const Regex *r, pcre2_match_data *md, uint32_t offset, unsigned roles,
+                             GroupRole *ret_role, size_t *ret_start, size_t *ret_len) {
+        PCRE2_SIZE *ov;
+
+        if (!r || !(r->roles & roles))
+                return false;
+
+        ov = pcre2_get_ovector_pointer(md);
+        for (size_t i = 0; i < r->n_groups; i++) {
+                uint32_t g = r->groups[i].number + offset;
+
+                if (!(ROLE_BIT(r->groups[i].role) & roles))
+                        continue;
+                if (ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] < ov[2 * g])
+                        continue;
+
+                if (ret_role)
+                        *ret_role = r->groups[i].role;
+                *ret_start = ov[2 * g];
+                *ret_len = ov[2 * g + 1] - ov[2 * g];
+                return true;
+        }
+        return false;
+}
+
+/* Looks for a capture of the given roles in the failregex match first, then in the prefregex match. */
+static bool find_capture(const Regex *fail, pcre2_match_data *md, uint32_t offset, const char *subject,
+                         const Regex *pref, pcre2_match_data *md_pref, const char *line, unsigned roles,
+                         GroupRole *ret_role, const char **ret_text, size_t *ret_len) {
+        size_t start;
+
+        if (regex_find_group(fail, md, offset, roles, ret_role, &start, ret_len)) {
+                *ret_text = subject + start;
+                return true;
+        }
+        if (regex_find_group(pref, md_pref, 0, roles, ret_role, &start, ret_len)) {
+                *ret_text = line + start;
+                return true;
+        }
+        return false;
+}
+
+int filter_match(Filter *f, const char *line, size_t len, FilterMatch *ret) {
+        const char *subject;
+        size_t subject_len;
+        const Regex *pref = NULL, *fail = NULL;
+        bool limit = false;
+        FilterResult result;
+        GroupRole role;
+        const char *text;
+        size_t text_len;
+        Address address = {};
+        int k;
+
+        assert(f);
+        assert(line || len == 0);
+
+        if (!line)
+                line = "";
+        subject = line;
+        subject_len = len;
+
+        /* 1. The prefregex must match; its <F-CONTENT> (if any) is what the other regexes see. */
+        if (f->pref.code) {
+                pref = &f->pref;
+                k = regex_exec(f, pref, line, len, f->md_pref);
+                if (k < 0)
+                        return k;
+                if (k == EXEC_LIMIT)
+                        return FILTER_LIMIT;
+                if (k == EXEC_NO_MATCH)
+                        return FILTER_NO_MATCH;
+
+                size_t start;
+                if (regex_find_group(pref, f->md_pref, 0, ROLE_BIT(GROUP_CONTENT), NULL, &start, &subject_len))
+                        subject = line + start;
+        }
+
+        /* 2. Fast path: does any failregex match at all? If so, the mark tells which branch matched
+         *    leftmost: a candidate, which only the failregexes before it can overrule. */
+        size_t n_try = f->n_fail;
+        int candidate = -1;
+        if (f->combined.code) {
+                k = regex_exec(f, &f->combined, subject, subject_len, f->md_combined);
+                if (k < 0)
+                        return k;
+                if (k == EXEC_NO_MATCH)
+                        return FILTER_NO_MATCH;
+                if (k == EXEC_MATCH) {
+                        PCRE2_SPTR mark = pcre2_get_mark(f->md_combined);
+                        char *end;
+                        unsigned long v;
+
+                        errno = 0;
+                        v = mark ? strtoul((const char *) mark, &end, 10) : ULONG_MAX;
+                        if (mark && errno == 0 && *end == '\0' && v < f->n_fail) {
+                                candidate = (int) v;
+                                n_try = v;
+                        }
+                }
+        }
+
+        /* 3. The first failregex (in order) that matches decides. One that hits a limit is skipped, so
+         *    that a crafted line cannot hide from a later, well-behaved regex; if no later one matches,
+         *    the answer is FILTER_LIMIT. */
+        pcre2_match_data *fail_md = f->md;
+        uint32_t offset = 0;
+        int index = -1;
+        for (size_t i = 0; i < n_try; i++) {
+                k = regex_exec(f, &f->fail[i], subject, subject_len, f->md);
+                if (k < 0)
+                        return k;
+                if (k == EXEC_LIMIT) {
+                        limit = true;
+                        continue;
+                }
+                if (k == EXEC_MATCH) {
+                        index = (int) i;
+                        break;
+                }
+        }
+        if (index < 0 && candidate >= 0) {
+                index = candidate;
+                fail_md = f->md_combined;
+                offset = f->fail[index].combined_offset;
+        }
+        if (index < 0)
+                return limit ? FILTER_LIMIT : FILTER_NO_MATCH;
+        fail = &f->fail[index];
+
+        /* 4. Take the captures now: the ignoreregexes reuse the match data. */
+        result = FILTER_NO_ADDRESS;
+        if (find_capture(fail, fail_md, offset, subject, pref, f->md_pref, line, ADDRESS_ROLES, &role, &text,
+                         &text_len) &&
+            role == GROUP_ADDRESS && address_parse_n(text, text_len, &address) >= 0)
+                result = FILTER_FAILURE;
+
+        _cleanup_(filter_match_done) FilterMatch m = { .regex_index = index };
+        if (result == FILTER_FAILURE)
+                m.address = address;
+        if (ret) {
+                if (find_capture(fail, fail_md, offset, subject, pref, f->md_pref, line, ROLE_BIT(GROUP_USER), NULL,
+                                 &text, &text_len)) {
+                        m.user = strndup(text, text_len);
+                        if (!m.user)
+                                return -ENOMEM;
+                }
+                if (find_capture(fail, fail_md, offset, subject, pref, f->md_pref, line, ROLE_BIT(GROUP_ID), NULL,
+                                 &text, &text_len)) {
+                        m.id = strndup(text, text_len);
+                        if (!m.id)
+                                return -ENOMEM;
+                }
+        }
+
+        /* 5. Any ignoreregex that matches turns it into FILTER_IGNORED. One that hits a limit makes the
+         *    line undecidable: FILTER_LIMIT, which the caller treats as no match. */
+        for (size_t i = 0; i < f->n_ignore; i++) {
+                k = regex_exec(f, &f->ignore[i], subject, subject_len, f->md);
+                if (k < 0)
+                        return k;
+                if (k == EXEC_LIMIT)
+                        return FILTER_LIMIT;
+                if (k == EXEC_MATCH) {
+                        result = FILTER_IGNORED;
+                        break;
+                }
+        }
+
+        if (ret) {
+                *ret = m;
+                m = (FilterMatch) {};
+        }
+        return result;
+}

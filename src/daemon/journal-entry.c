@@ -1,2 +1,203 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* not written yet */
+#include <stdio.h>
+
+#include "journal-entry.h"
+#include "macro.h"
+
+void journal_entry_done(JournalEntry *e) {
+        free(e->line);
+        free(e->message);
+        *e = (JournalEntry) {};
+}
+
+static int line_reserve(JournalEntry *e, size_t need) {
+        char *n;
+        size_t size;
+
+        if (need <= e->line_size)
+                return 0;
+        size = MAX(need, MAX(e->line_size * 2, (size_t) 512));
+        n = realloc(e->line, size);
+        if (!n)
+                return -ENOMEM;
+        e->line = n;
+        e->line_size = size;
+        return 0;
+}
+
+int journal_entry_setup(sd_journal *j) {
+        /* Longer fields are handed to us truncated to this size: then we know they are too long. */
+        return sd_journal_set_data_threshold(j, JOURNAL_LINE_MAX + sizeof("MESSAGE="));
+}
+
+typedef struct Field {
+        const char *name; /* with '=' */
+        size_t name_len;
+} Field;
+
+enum {
+        F_MESSAGE,
+        F_HOSTNAME,
+        F_IDENTIFIER,
+        F_SYSLOG_PID,
+        F_COMM,
+        F_PID,
+        F_SOURCE_REALTIME,
+        F_SOURCE_MONOTONIC,
+        _F_MAX,
+};
+
+#define FIELD(s) { s, sizeof(s) - 1 }
+static const Field fields[_F_MAX] = {
+        [F_MESSAGE] = FIELD("MESSAGE="),
+        [F_HOSTNAME] = FIELD("_HOSTNAME="),
+        [F_IDENTIFIER] = FIELD("SYSLOG_IDENTIFIER="),
+        [F_SYSLOG_PID] = FIELD("SYSLOG_PID="),
+        [F_COMM] = FIELD("_COMM="),
+        [F_PID] = FIELD("_PID="),
+        [F_SOURCE_REALTIME] = FIELD("_SOURCE_REALTIME_TIMESTAMP="),
+        [F_SOURCE_MONOTONIC] = FIELD("_SOURCE_MONOTONIC_TIMESTAMP="),
+};
+
+static int field_lookup(const char *d, size_t l) {
+        /* The first byte and the '=' position rule out almost everything at once. */
+        for (int i = 0; i < _F_MAX; i++)
+                if (l >= fields[i].name_len && d[0] == fields[i].name[0] &&
+                    d[fields[i].name_len - 1] == '=' && memcmp(d, fields[i].name, fields[i].name_len) == 0)
+                        return i;
+        return -1;
+}
+
+static int message_store(JournalEntry *e, const char *d, size_t l) {
+        char *n;
+
+        if (l + 1 > e->message_size) {
+                size_t size = MAX(l + 1, MAX(e->message_size * 2, (size_t) 512));
+
+                n = realloc(e->message, size);
+                if (!n)
+                        return -ENOMEM;
+                e->message = n;
+                e->message_size = size;
+        }
+        memcpy(e->message, d, l);
+        e->message[l] = 0;
+        e->message_len = l;
+        return 0;
+}
+
+static uint64_t parse_usec(const char *s) {
+        char *end;
+        uint64_t u;
+
+        errno = 0;
+        u = strtoull(s, &end, 10);
+        return errno != 0 || end == s || *end != 0 ? 0 : u;
+}
+
+int journal_entry_load(JournalEntry *e, sd_journal *j) {
+        /* Small fields are copied to the stack as they pass: a pointer from sd_journal_enumerate_data() is
+         * only valid until the next call. One pass over the entry's fields costs about what a single
+         * sd_journal_get_data() does (which walks the same items), so this is the cheapest way to get
+         * several fields. */
+        char small[_F_MAX][256];
+        size_t small_len[_F_MAX] = {};
+        bool have[_F_MAX] = {}, too_long = false;
+        char kernel_time[32] = "";
+        const void *data;
+        size_t len;
+        int r;
+
+        e->have_time = false;
+        e->line_len = 0;
+
+        sd_journal_restart_data(j);
+        while ((r = sd_journal_enumerate_data(j, &data, &len)) > 0) {
+                const char *d = data;
+                int f = field_lookup(d, len);
+
+                if (f < 0 || have[f])
+                        continue;
+                have[f] = true;
+                d += fields[f].name_len;
+                len -= fields[f].name_len;
+                if (f == F_MESSAGE) {
+                        if (len > JOURNAL_LINE_MAX) {
+                                too_long = true;
+                                continue;
+                        }
+                        r = message_store(e, d, len);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                len = MIN(len, sizeof(small[f]) - 1);
+                memcpy(small[f], d, len);
+                small[f][len] = 0;
+                small_len[f] = len;
+        }
+        if (r < 0)
+                return r;
+        if (!have[F_MESSAGE] || too_long)
+                return 0;
+
+        if (small_len[F_SOURCE_REALTIME] > 0) {
+                e->time_usec = parse_usec(small[F_SOURCE_REALTIME]);
+                e->have_time = e->time_usec > 0;
+        }
+
+        const char *ident = small_len[F_IDENTIFIER] > 0 ? small[F_IDENTIFIER] : small[F_COMM];
+        size_t ident_len = small_len[F_IDENTIFIER] > 0 ? small_len[F_IDENTIFIER] : small_len[F_COMM];
+        const char *pid = small_len[F_SYSLOG_PID] > 0 ? small[F_SYSLOG_PID] : small[F_PID];
+        size_t pid_len = small_len[F_SYSLOG_PID] > 0 ? small_len[F_SYSLOG_PID] : small_len[F_PID];
+        size_t host_len = small_len[F_HOSTNAME];
+
+        if (ident_len == strlen("kernel") && memcmp(ident, "kernel", ident_len) == 0) {
+                uint64_t mono = small_len[F_SOURCE_MONOTONIC] > 0 ? parse_usec(small[F_SOURCE_MONOTONIC]) : 0;
+                sd_id128_t boot;
+
+                if (mono == 0)
+                        (void) sd_journal_get_monotonic_usec(j, &mono, &boot);
+                (void) snprintf(kernel_time, sizeof kernel_time, " [%12.6f]", (double) mono / 1e6);
+        }
+
+        /* "HOST IDENT[PID]: " + kernel time + MESSAGE */
+        r = line_reserve(e, host_len + 1 + ident_len + pid_len + 4 + strlen(kernel_time) + 1 + e->message_len + 1);
+        if (r < 0)
+                return r;
+        char *p = e->line;
+        if (host_len > 0) {
+                p = mempcpy(p, small[F_HOSTNAME], host_len);
+                *p++ = ' ';
+        }
+        if (ident_len > 0) {
+                p = mempcpy(p, ident, ident_len);
+                if (pid_len > 0) {
+                        *p++ = '[';
+                        p = mempcpy(p, pid, pid_len);
+                        *p++ = ']';
+                }
+                *p++ = ':';
+                p = stpcpy(p, kernel_time);
+                *p++ = ' ';
+        }
+        e->message_offset = (size_t) (p - e->line);
+        p = mempcpy(p, e->message, e->message_len);
+        *p = 0;
+        e->line_len = (size_t) (p - e->line);
+        return 1;
+}
+
+int journal_entry_get_time(JournalEntry *e, sd_journal *j, usec_t *ret) {
+        int r;
+
+        /* _SOURCE_REALTIME_TIMESTAMP was picked up by journal_entry_load() if the entry has it. */
+        if (!e->have_time) {
+                r = sd_journal_get_realtime_usec(j, &e->time_usec);
+                if (r < 0)
+                        return r;
+                e->have_time = true;
+        }
+        *ret = e->time_usec;
+        return 0;
+}

@@ -1,2 +1,220 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* not written yet */
+#include <poll.h>
+
+#include "journal-entry.h"
+#include "journal-reader.h"
+#include "log.h"
+#include "macro.h"
+
+struct JournalReader {
+        sd_event *event;
+        sd_journal *journal;
+        sd_event_source *io_source;
+        sd_event_source *poll_source;  /* follow-up polling and sd_journal_get_timeout() */
+        sd_event_source *defer_source; /* continue a batch that hit the budget */
+        JournalReaderCallbacks callbacks;
+        void *userdata;
+        bool has_matches;
+        bool started;
+        usec_t last_entry_usec;        /* CLOCK_MONOTONIC of the last batch with entries */
+        uint64_t n_entries;
+        uint64_t n_invalidations;
+};
+
+static int reader_drain(JournalReader *r);
+
+JournalReader *journal_reader_free(JournalReader *r) {
+        if (!r)
+                return NULL;
+        sd_event_source_disable_unref(r->io_source);
+        sd_event_source_disable_unref(r->poll_source);
+        sd_event_source_disable_unref(r->defer_source);
+        sd_journal_close(r->journal);
+        sd_event_unref(r->event);
+        free(r);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(JournalReader *, journal_reader_free);
+
+uint64_t journal_reader_entries(const JournalReader *r) {
+        return r->n_entries;
+}
+
+uint64_t journal_reader_invalidations(const JournalReader *r) {
+        return r->n_invalidations;
+}
+
+/* Lets sd-journal look at its inotify events (new files after rotation, vacuum, journald restart). */
+static void reader_process(JournalReader *r) {
+        int k = sd_journal_process(r->journal);
+
+        if (k == SD_JOURNAL_INVALIDATE) {
+                r->n_invalidations++;
+                log_debug("Journal files were added or removed (rotation, vacuum or journald restart).");
+        } else if (k < 0)
+                log_warning_errno(k, "Failed to process journal changes, ignoring: %m");
+}
+
+/* Arms the poll timer: every JOURNAL_READER_POLL_USEC while entries arrived within the linger time,
+ * else only when sd-journal itself asks for a timeout (when it cannot use inotify). */
+static void reader_rearm(JournalReader *r) {
+        usec_t now = now_usec(CLOCK_MONOTONIC), when = USEC_INFINITY, t;
+        int k;
+
+        if (r->last_entry_usec > 0 && now < r->last_entry_usec + JOURNAL_READER_LINGER_USEC)
+                when = now + JOURNAL_READER_POLL_USEC;
+        if (sd_journal_get_timeout(r->journal, &t) >= 0 && t != USEC_INFINITY)
+                when = MIN(when, t);
+
+        if (when == USEC_INFINITY) {
+                (void) sd_event_source_set_enabled(r->poll_source, SD_EVENT_OFF);
+                return;
+        }
+        k = sd_event_source_set_time(r->poll_source, when);
+        if (k >= 0)
+                k = sd_event_source_set_enabled(r->poll_source, SD_EVENT_ONESHOT);
+        if (k < 0)
+                log_warning_errno(k, "Failed to arm the journal poll timer, ignoring: %m");
+}
+
+static int reader_drain(JournalReader *r) {
+        unsigned n = 0;
+        int k;
+
+        while (n < JOURNAL_READER_BATCH) {
+                k = sd_journal_next(r->journal);
+                if (k < 0) {
+                        log_warning_errno(k, "Failed to read the next journal entry, retrying later: %m");
+                        break;
+                }
+                if (k == 0)
+                        break;
+                n++;
+                r->n_entries++;
+                k = r->callbacks.entry(r->journal, r->userdata);
+                if (k < 0)
+                        log_warning_errno(k, "Failed to handle a journal entry, ignoring: %m");
+        }
+
+        if (n > 0) {
+                r->last_entry_usec = now_usec(CLOCK_MONOTONIC);
+                if (r->callbacks.batch_done)
+                        r->callbacks.batch_done(r->userdata);
+        }
+        if (n >= JOURNAL_READER_BATCH) {
+                k = sd_event_source_set_enabled(r->defer_source, SD_EVENT_ONESHOT);
+                if (k < 0)
+                        log_warning_errno(k, "Failed to schedule the rest of the batch, ignoring: %m");
+        }
+        reader_rearm(r);
+        return (int) n;
+}
+
+static int on_journal_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        JournalReader *r = userdata;
+
+        reader_process(r);
+        (void) reader_drain(r);
+        return 0;
+}
+
+static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        JournalReader *r = userdata;
+
+        reader_process(r);
+        (void) reader_drain(r);
+        return 0;
+}
+
+static int on_defer(sd_event_source *s, void *userdata) {
+        return reader_drain(userdata) < 0 ? 0 : 0;
+}
+
+int journal_reader_new(sd_event *event, const char *directory, char *const *files,
+                       const JournalReaderCallbacks *callbacks, void *userdata, JournalReader **ret) {
+        _cleanup_(journal_reader_freep) JournalReader *r = NULL;
+        int k;
+
+        r = calloc(1, sizeof(JournalReader));
+        if (!r)
+                return -ENOMEM;
+        r->event = sd_event_ref(event);
+        r->callbacks = *callbacks;
+        r->userdata = userdata;
+
+        if (directory)
+                k = sd_journal_open_directory(&r->journal, directory, 0);
+        else if (files && files[0])
+                k = sd_journal_open_files(&r->journal, (const char **) files, 0);
+        else
+                /* SD_JOURNAL_SYSTEM: system services and the kernel; user journals (entries that
+                 * unprivileged users wrote, with SplitMode=uid) are not ours to act on. */
+                k = sd_journal_open(&r->journal, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        if (k < 0)
+                return k;
+        k = journal_entry_setup(r->journal);
+        if (k < 0)
+                return k;
+
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+int journal_reader_set_matches(JournalReader *r, JournalMatch *const *matches, size_t n) {
+        int k;
+
+        sd_journal_flush_matches(r->journal);
+        r->has_matches = false;
+        for (size_t i = 0; i < n; i++) {
+                k = journal_match_add(matches[i], r->journal);
+                if (k < 0)
+                        return k;
+                r->has_matches = r->has_matches || matches[i]->n_groups > 0;
+        }
+        return 0;
+}
+
+int journal_reader_start(JournalReader *r) {
+        int fd, k;
+
+        /* Matches must come after the positioning below (see the header). */
+        if (r->has_matches || r->started)
+                return -EBUSY;
+
+        /* The fd first, so that the inotify watches exist before we look at the tail. */
+        fd = sd_journal_get_fd(r->journal);
+        if (fd < 0)
+                return fd;
+
+        k = sd_journal_seek_tail(r->journal);
+        if (k < 0)
+                return k;
+        k = sd_journal_previous(r->journal);
+        if (k < 0)
+                return k;
+        if (k == 0) {
+                /* empty journal (or no entry matching yet): everything that comes is new */
+                k = sd_journal_seek_head(r->journal);
+                if (k < 0)
+                        return k;
+        }
+
+        k = sd_event_add_io(r->event, &r->io_source, fd, (uint32_t) sd_journal_get_events(r->journal),
+                            on_journal_io, r);
+        if (k < 0)
+                return k;
+        (void) sd_event_source_set_description(r->io_source, "journal-io");
+        k = sd_event_add_time(r->event, &r->poll_source, CLOCK_MONOTONIC, USEC_INFINITY,
+                              5 * USEC_PER_MSEC, on_poll, r);
+        if (k < 0)
+                return k;
+        (void) sd_event_source_set_enabled(r->poll_source, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(r->poll_source, "journal-poll");
+        k = sd_event_add_defer(r->event, &r->defer_source, on_defer, r);
+        if (k < 0)
+                return k;
+        (void) sd_event_source_set_enabled(r->defer_source, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(r->defer_source, "journal-continue");
+        r->started = true;
+        return 0;
+}

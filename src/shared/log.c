@@ -79,10 +79,12 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         va_end(ap);
 
         if (log_target == LOG_TARGET_JOURNAL) {
-                char errno_field[32];
+                char errno_field[32], code_file[256], code_line[32];
 
                 (void) snprintf(errno_field, sizeof errno_field, "ERRNO=%i", e);
-                (void) sd_journal_send_with_location("CODE_FILE=", file, line, func ? func : "",
+                (void) snprintf(code_file, sizeof code_file, "CODE_FILE=%s", file);
+                (void) snprintf(code_line, sizeof code_line, "CODE_LINE=%i", line);
+                (void) sd_journal_send_with_location(code_file, code_line, func ? func : "",
                                                      "MESSAGE=%s", buf,
                                                      "PRIORITY=%i", level,
                                                      "SYSLOG_IDENTIFIER=%s", log_ident,

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* MESSAGE_ID= of the daemon's structured journal events (journalctl MESSAGE_ID=… JAIL=… is the audit
+ * log). Fixed for ever once released; docs/portcullis.catalog documents each. */
+#define MESSAGE_ID_BAN "33ea1ac086b84df697db5e5d3c1096ab"
+#define MESSAGE_ID_UNBAN "c0a33ab6d1a244a19155110e5732b179"
+#define MESSAGE_ID_RELOAD "f06691f500be493e874aebaac88dcc3d"
+#define MESSAGE_ID_CONFIG_ERROR "35f1eb20de8c4a3b9373e332bc1d27ad"
+#define MESSAGE_ID_START "6798d58bb3874778bf0902808464ecc9"
+#define MESSAGE_ID_STOP "bd4496b5607b43e5bfc2355b16f7c559"
+#define MESSAGE_ID_FILTER_LIMIT "c2c9414b9f89495bbcf3f17ed547fd70"
+#define MESSAGE_ID_TRACKER_CAP "4e886b6499c34dca96c3b25750ad8bac"
