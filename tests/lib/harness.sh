@@ -455,9 +455,18 @@ pc_writer_start() {
         exec {fd}>"$fifo"
         PC_WRITER_FD[$name]=$fd
 }
+pc_json_string() { # JSON string literal of $1 (no subprocess: tests write hundreds of entries)
+        local s=${1//\\/\\\\}
+        s=${s//\"/\\\"}
+        s=${s//$'\n'/\\n}
+        s=${s//$'\t'/\\t}
+        printf '"%s"' "$s"
+}
 pc_write() {
-        local name=$1; shift
-        python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$@" >&"${PC_WRITER_FD[$name]}"
+        local name=$1 out='[' sep='' a
+        shift
+        for a in "$@"; do out+="$sep$(pc_json_string "$a")"; sep=,; done
+        printf '%s]\n' "$out" >&"${PC_WRITER_FD[$name]}"
 }
 pc_write_wait() { tb_wait_for 10 sh -c "[ \$(grep -c '^sent' '$TB_TMP/writer-$1.log') -ge $2 ]"; }
 
