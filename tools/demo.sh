@@ -47,7 +47,8 @@ attack() { # attack SERVER: wrong passwords until sshd stops answering
                         -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
                         -o PreferredAuthentications=password -o PubkeyAuthentication=no -o ConnectTimeout=3 \
                         -o NumberOfPasswordPrompts=1 "root@$1" true 2>&1 | tail -n 1)
-                printf '   attempt %2d: %-45s (%d ms)\n' "$i" "$out" $(( ($(date +%s%N) - t0) / 1000000 ))
+                [ -n "$out" ] || out="(connection cut: the ban landed during this attempt)"
+                printf '   attempt %2d: %-60s (%d ms)\n' "$i" "$out" $(( ($(date +%s%N) - t0) / 1000000 ))
                 case "$out" in *refused*|*timed\ out*) return 0 ;; esac
         done
         return 1

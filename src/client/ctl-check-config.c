@@ -128,8 +128,8 @@ int verb_check_config(int argc, char **argv, CtlOptions *o) {
                                block_type_to_string(jc->blocktype), ports, rs->jails[i].match->text);
                 }
                 if (!o->no_legend)
-                        printf("\n%zu enabled jails (of %zu defined). Configuration is valid.\n", rs->n_jails,
-                               rs->config->n_jails);
+                        printf("\n%zu of %zu jail%s enabled. Configuration is valid.\n", rs->n_jails,
+                               rs->config->n_jails, rs->config->n_jails == 1 ? "" : "s");
         }
         ruleset_free(rs);
         return CTL_EXIT_OK;
