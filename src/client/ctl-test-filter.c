@@ -20,15 +20,44 @@ typedef struct Counts {
         uint64_t *per_regex;
 } Counts;
 
-static void print_time(FILE *f, usec_t t) {
+/* Text of an address, formatted once per distinct address: an attack repeats its address, and inet_ntop()
+ * costs as much as all the rest of a match's output line. The cache is dropped when it grows large. */
+static const char *address_text(GHashTable **cache, const Address *a) {
+        char buf[ADDRESS_STRING_MAX];
+        const char *s;
+        Address *key;
+
+        if (!*cache)
+                *cache = g_hash_table_new_full(address_hash, address_equal_func, g_free, g_free);
+        s = g_hash_table_lookup(*cache, a);
+        if (s)
+                return s;
+        if (g_hash_table_size(*cache) >= 65536)
+                g_hash_table_remove_all(*cache);
+        key = g_memdup2(a, sizeof(Address));
+        s = g_strdup(address_to_string(a, buf));
+        g_hash_table_insert(*cache, key, (char *) s);
+        return s;
+}
+
+/* "YYYY-mm-dd HH:MM:SS.uuuuuu": the part down to the second is formatted once per second (matches come in
+ * runs, and localtime_r() + strftime() cost more than the rest of a line's output). */
+static void print_match(FILE *f, GHashTable **cache, usec_t t, const Address *a, const char *user,
+                        const char *line, size_t line_len) {
+        static time_t cached_sec = -1;
+        static char cached[32];
         time_t sec = (time_t) (t / USEC_PER_SEC);
         struct tm tm;
-        char buf[64];
 
-        if (!localtime_r(&sec, &tm) || strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-                (void) fprintf(f, "@%llu", (unsigned long long) t);
-        else
-                (void) fprintf(f, "%s.%06llu", buf, (unsigned long long) (t % USEC_PER_SEC));
+        if (sec != cached_sec) {
+                if (!localtime_r(&sec, &tm) || strftime(cached, sizeof cached, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+                        (void) snprintf(cached, sizeof cached, "@%lld", (long long) sec);
+                cached_sec = sec;
+        }
+        fprintf(f, "%s.%06u  %-15s  %-12s  ", cached, (unsigned) (t % USEC_PER_SEC), address_text(cache, a),
+                user ? user : "-");
+        fwrite(line, 1, line_len, f);
+        fputc('\n', f);
 }
 
 static int print_json_entry(uint64_t index, int result, const FilterMatch *m, usec_t t) {
@@ -92,6 +121,7 @@ int verb_test_filter(int argc, char **argv, CtlOptions *o) {
         JournalMatch *match = NULL;
         JournalEntry entry = {};
         Counts counts = {};
+        g_autoptr(GHashTable) address_cache = NULL;
         bool quiet = false;
         int c, r, ret = CTL_EXIT_FAILURE;
 
@@ -230,13 +260,8 @@ int verb_test_filter(int argc, char **argv, CtlOptions *o) {
                                 filter_match_done(&m);
                                 goto finish;
                         }
-                } else if (result == FILTER_FAILURE && !quiet) {
-                        char addr[ADDRESS_STRING_MAX];
-
-                        print_time(stdout, t);
-                        printf("  %-15s  %-12s  %s\n", address_to_string(&m.address, addr),
-                               m.user ? m.user : "-", entry.line);
-                }
+                } else if (result == FILTER_FAILURE && !quiet)
+                        print_match(stdout, &address_cache, t, &m.address, m.user, entry.line, entry.line_len);
                 filter_match_done(&m);
                 counts.read++;
         }

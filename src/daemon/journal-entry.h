@@ -30,6 +30,7 @@ typedef struct JournalEntry {
         size_t message_len;
         size_t message_size;
         bool have_time;
+        bool time_known_absent; /* the whole entry was scanned: no _SOURCE_REALTIME_TIMESTAMP */
         usec_t time_usec;
 } JournalEntry;
 
