@@ -164,6 +164,20 @@ else
         log "warning: fail2ban-regex not installed (Debian package fail2ban); its row stays empty"
 fi
 
+# Instruction counts (valgrind's callgrind): repeatable on a shared VM where wall-clock scatters by ±20%.
+# fail2ban under valgrind would take hours: it has no row here.
+IR_BARE= IR_CTL=
+instructions() { # instructions CMD... → total instructions executed
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+                sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+if [ "${INSTRUCTIONS:-1}" = 1 ] && command -v valgrind >/dev/null; then
+        log "==> instruction counts (callgrind, one run each)"
+        IR_BARE=$(instructions "$BUILD/bench/bare-loop" "${FILES[@]}")
+        [ "$HAVE_CTL" = 1 ] && IR_CTL=$(instructions "$BUILD/portcullisctl" test-filter sshd --filter-dir filters \
+                "${CTL_FILE_ARGS[@]}")
+fi
+
 # ---- report ---------------------------------------------------------------------------------------------
 # row TOOL ENTRIES_IN_JOURNAL READ MATCHED WALL CPU
 row() {
@@ -208,6 +222,10 @@ REPORT=$OUT/results-$N.md
              "$(ratio "$(per_m "$F2B_CPU" "$F2B_N")" "$(per_m "$CTL_CPU" "$N")")× CPU (target ≥ 17×)"
         if [ "$F2B_N" != "$N" ]; then
                 echo "- fail2ban ran on a $F2B_N-entry journal from the same generator; speeds compare per entry"
+        fi
+        if [ -n "$IR_BARE" ] && [ -n "$IR_CTL" ]; then
+                echo "- instructions (callgrind): bare loop $IR_BARE, portcullis $IR_CTL:" \
+                     "portcullis / bare loop speed by instructions $(ratio "$IR_BARE" "$IR_CTL")"
         fi
         echo "- fail2ban journal match: ${F2B_JMATCH:-?}"
         echo "- matched counts differ by design: the bare loop counts hits of its 4 regexes (Failed …, Invalid" \
