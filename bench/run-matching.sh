@@ -137,19 +137,34 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 cat "${FILES[@]}" "$F2B_JDIR"/journal/*.journal >/dev/null
 
 # ---- the one run ----------------------------------------------------------------------------------------
-log "==> bare loop ($RUNS runs)"
-measure bare parse_bare "$RUNS" "$BUILD/bench/bare-loop" "${FILES[@]}"
-BARE_S=$M_WALL BARE_CPU=$M_CPU BARE_READ=$M_READ BARE_MATCHED=$M_MATCHED BARE_ALL=$M_ALL
-
+# The bare loop and portcullis run alternately (bare, ctl, bare, ctl, …): on a shared VM the speed drifts
+# over seconds, and interleaving exposes both to the same drift.
+BARE_WALLS=() BARE_CPUS=() CTL_WALLS=() CTL_CPUS=()
 CTL_S=fail CTL_CPU=fail CTL_READ="?" CTL_MATCHED="?" CTL_ALL=
+CTL_FILE_ARGS=()
+for f in "${FILES[@]}"; do CTL_FILE_ARGS+=(--journal-file "$f"); done
+log "==> bare loop and portcullisctl test-filter sshd, alternately ($RUNS runs each)"
+for ((i = 1; i <= RUNS; i++)); do
+        s=$(timed "$RUN_DIR/bare.out" "$BUILD/bench/bare-loop" "${FILES[@]}")
+        [ "$s" = fail ] && { log "bare loop failed"; exit 1; }
+        BARE_WALLS+=("${s% *}") BARE_CPUS+=("${s#* }")
+        log "    bare run $i: ${s% *} s wall, ${s#* } s CPU"
+        if [ "$HAVE_CTL" = 1 ]; then
+                # shellcheck disable=SC2086
+                s=$(timed "$RUN_DIR/ctl.out" "$BUILD/portcullisctl" test-filter sshd --filter-dir filters \
+                        "${CTL_FILE_ARGS[@]}" ${PORTCULLISCTL_ARGS:-})
+                if [ "$s" = fail ]; then HAVE_CTL=0; continue; fi
+                CTL_WALLS+=("${s% *}") CTL_CPUS+=("${s#* }")
+                log "    ctl  run $i: ${s% *} s wall, ${s#* } s CPU"
+        fi
+done
+BARE_S=$(median "${BARE_WALLS[@]}") BARE_CPU=$(median "${BARE_CPUS[@]}") BARE_ALL="${BARE_WALLS[*]}"
+read -r BARE_READ BARE_MATCHED < <(parse_bare "$RUN_DIR/bare.out") || true
+cp "$RUN_DIR/bare.out" "$OUT/last-bare.out"
 if [ "$HAVE_CTL" = 1 ]; then
-        log "==> portcullisctl test-filter sshd ($RUNS runs)"
-        CTL_FILE_ARGS=()
-        for f in "${FILES[@]}"; do CTL_FILE_ARGS+=(--journal-file "$f"); done
-        # shellcheck disable=SC2086
-        measure ctl parse_ctl "$RUNS" "$BUILD/portcullisctl" test-filter sshd --filter-dir filters \
-                "${CTL_FILE_ARGS[@]}" ${PORTCULLISCTL_ARGS:-}
-        CTL_S=$M_WALL CTL_CPU=$M_CPU CTL_READ=$M_READ CTL_MATCHED=$M_MATCHED CTL_ALL=$M_ALL
+        CTL_S=$(median "${CTL_WALLS[@]}") CTL_CPU=$(median "${CTL_CPUS[@]}") CTL_ALL="${CTL_WALLS[*]}"
+        read -r CTL_READ CTL_MATCHED < <(parse_ctl "$RUN_DIR/ctl.out") || true
+        cp "$RUN_DIR/ctl.out" "$OUT/last-ctl.out"
 fi
 
 F2B_S=fail F2B_CPU=fail F2B_READ="?" F2B_MATCHED="?" F2B_ALL=

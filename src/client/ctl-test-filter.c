@@ -40,6 +40,14 @@ static const char *address_text(GHashTable **cache, const Address *a) {
         return s;
 }
 
+static void print_padded(FILE *f, const char *s, size_t width) {
+        size_t n = strlen(s);
+
+        fwrite_unlocked(s, 1, n, f);
+        for (; n < width; n++)
+                fputc_unlocked(' ', f);
+}
+
 /* "YYYY-mm-dd HH:MM:SS.uuuuuu": the part down to the second is formatted once per second (matches come in
  * runs, and localtime_r() + strftime() cost more than the rest of a line's output). */
 static void print_match(FILE *f, GHashTable **cache, usec_t t, const Address *a, const char *user,
@@ -54,10 +62,20 @@ static void print_match(FILE *f, GHashTable **cache, usec_t t, const Address *a,
                         (void) snprintf(cached, sizeof cached, "@%lld", (long long) sec);
                 cached_sec = sec;
         }
-        fprintf(f, "%s.%06u  %-15s  %-12s  ", cached, (unsigned) (t % USEC_PER_SEC), address_text(cache, a),
-                user ? user : "-");
-        fwrite(line, 1, line_len, f);
-        fputc('\n', f);
+        /* unlocked stdio and padding by hand: fprintf() was a third of the cost of a match's line */
+        char usec[8] = { '.' };
+        unsigned u = (unsigned) (t % USEC_PER_SEC);
+        for (int i = 6; i >= 1; i--, u /= 10)
+                usec[i] = (char) ('0' + u % 10);
+        fputs_unlocked(cached, f);
+        fwrite_unlocked(usec, 1, 7, f);
+        fputs_unlocked("  ", f);
+        print_padded(f, address_text(cache, a), 15);
+        fputs_unlocked("  ", f);
+        print_padded(f, user ? user : "-", 12);
+        fputs_unlocked("  ", f);
+        fwrite_unlocked(line, 1, line_len, f);
+        fputc_unlocked('\n', f);
 }
 
 static int print_json_entry(uint64_t index, int result, const FilterMatch *m, usec_t t) {
@@ -202,6 +220,8 @@ int verb_test_filter(int argc, char **argv, CtlOptions *o) {
                 goto finish;
         }
 
+        /* large writes: a journal with many matches prints megabytes */
+        (void) setvbuf(stdout, NULL, _IOFBF, 256 * 1024);
         if (!o->json && !quiet)
                 printf("Filter %s (%s), journal match: %s\n", argv[optind], def->file,
                        isempty(match->text) ? "(none: every entry)" : match->text);
