@@ -45,6 +45,10 @@ maxretry = 1
 maxtracked = 100
 CONF
 
+# one of this host's own addresses, not loopback: ignoreself must cover it (ignoreip above replaces the
+# default 127.0.0.1/8 ::1, so loopback is covered by ignoreself alone too)
+ip addr add 203.0.113.50/32 dev lo
+ip -6 addr add 2001:db8:50::1/128 dev lo nodad
 pc_writer_start testsvc testsvc.service
 pc_writer_start slowsvc slowsvc.service
 pc_writer_start forger evil.service
@@ -69,6 +73,10 @@ for i in 1 2 3 4; do
         pc_write forger "AUTH FAILURE user=eve from 198.51.100.66"
         w testsvc "AUTH FAILURE user=bob from host.example.org"
         w testsvc "AUTH FAILURE user=198.51.100.77 from 198.51.100.78 extra"
+        w testsvc "AUTH FAILURE user=me from 203.0.113.50"
+        w testsvc "AUTH FAILURE user=me from 2001:db8:50::1"
+        w testsvc "AUTH FAILURE user=me from 127.0.0.1"
+        w testsvc "AUTH FAILURE user=me from ::1"
 done
 pc_write_wait testsvc "$n" || tb_die "writer stuck"
 sleep 1.5
@@ -85,6 +93,9 @@ tb_check "element timeout is bantime (600 s)" sh -c "echo '$el' | awk '{exit !(\
 tb_check "ignoreip 192.0.2.99 not banned" pc_not_banned testsvc 4 192.0.2.99
 tb_check "ignoreip prefix 2001:db8:99::/48 not banned" pc_not_banned testsvc 6 2001:db8:99::5
 tb_check "forged entry from another unit not counted" pc_not_banned testsvc 4 198.51.100.66
+tb_check "ignoreself: this host's 203.0.113.50 not banned" pc_not_banned testsvc 4 203.0.113.50
+tb_check "ignoreself: this host's 2001:db8:50::1 not banned" pc_not_banned testsvc 6 2001:db8:50::1
+tb_check "ignoreself: loopback ::1 not banned" pc_not_banned testsvc 6 ::1
 tb_check "only the one address banned (no hostname, no injected address)" [ "$(pc_elements testsvc 4 | wc -l)" -eq 1 ]
 
 # --- IPv6 and IPv4-mapped, within a burst ----------------------------------------------------------
@@ -124,9 +135,15 @@ enabled = true
 filter = testsvc
 maxretry = 3
 maxtracked = 100
+ignoreself = false
+ignoreip =
 CONF
 kill -HUP "$PC_DAEMON_PID"
 tb_wait_for 5 sh -c "[ \$(journalctl -q -o cat MESSAGE_ID=$PC_MSG_RELOAD | wc -l) -ge 1 ]" || tb_ko "reload for the spray jail"
+for i in 1 2 3; do pc_write testsvc "AUTH FAILURE user=me from 203.0.113.50"; done
+tb_check "the same failures of this host's address ban in a jail with ignoreself = false" \
+        tb_wait_for 3 pc_banned spray 4 203.0.113.50
+tb_check "... and still not in the jail with ignoreself" pc_not_banned testsvc 4 203.0.113.50
 for i in $(seq 1 300); do pc_write testsvc "AUTH FAILURE user=s from 2001:db8:5::$(printf '%x' "$i")"; done
 tb_check "tracking-cap event logged once" tb_wait_for 5 sh -c "[ \$(journalctl -q -o cat MESSAGE_ID=$PC_MSG_TRACKER_CAP JAIL=spray | wc -l) -eq 1 ]"
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$PC_DAEMON_PID/status")
