@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* portcullisctl check-config: load and compile the whole configuration offline, exactly as the daemon
  * would, report every error with FILE:LINE, and print the effective jails. */
-#include <getopt.h>
 #include <glib.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "log.h"
@@ -58,37 +58,12 @@ static json_t *jail_to_json(const JailRules *j) {
                          "failregex_count", (json_int_t) c->filter->n_failregex);
 }
 
-int verb_check_config(int argc, char **argv, CtlOptions *o) {
-        enum { ARG_CONFIG_DIR = 0x100, ARG_VENDOR_DIR, ARG_JSON, ARG_NO_LEGEND };
-        static const struct option options[] = {
-                { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
-                { "vendor-dir", required_argument, NULL, ARG_VENDOR_DIR },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
-                {}
-        };
+int verb_check_config(int n_args, char **args, const CtlOptions *o) {
         Ruleset *rs = NULL;
         g_autofree char *error = NULL;
-        int c, r;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
-                switch (c) {
-                case ARG_CONFIG_DIR:
-                        o->config_dir = optarg;
-                        break;
-                case ARG_VENDOR_DIR:
-                        o->vendor_dir = optarg;
-                        break;
-                case ARG_JSON:
-                        o->json = true;
-                        break;
-                case ARG_NO_LEGEND:
-                        o->no_legend = true;
-                        break;
-                default:
-                        return CTL_EXIT_USAGE;
-                }
-        if (optind != argc) {
+        if (n_args != 1) {
                 log_error("Usage: portcullisctl check-config [--config-dir=DIR] [--vendor-dir=DIR] [--json]");
                 return CTL_EXIT_USAGE;
         }
@@ -103,6 +78,9 @@ int verb_check_config(int argc, char **argv, CtlOptions *o) {
         }
         for (char **w = rs->warnings; w && *w; w++)
                 fprintf(stderr, "warning: %s\n", *w);
+        if (access(o->config_dir, F_OK) < 0 && (!o->vendor_dir || access(o->vendor_dir, F_OK) < 0))
+                fprintf(stderr, "warning: neither %s nor %s exists: no configuration at all\n", o->config_dir,
+                        o->vendor_dir ? o->vendor_dir : "a vendor directory");
 
         if (o->json) {
                 json_t *jails = json_array();

@@ -2,7 +2,6 @@
 /* portcullisctl test-filter: run one filter over journal entries offline, like fail2ban-regex for the
  * journal. Uses exactly the daemon's path (journal-entry line, filter engine), so what matches here
  * matches in the daemon. */
-#include <getopt.h>
 #include <glib.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -115,76 +114,29 @@ static int open_journal(char **files, const char *directory, sd_journal **ret) {
         return 0;
 }
 
-int verb_test_filter(int argc, char **argv, CtlOptions *o) {
-        enum { ARG_JOURNAL_FILE = 0x100, ARG_JOURNAL_DIRECTORY, ARG_MATCH, ARG_FILTER_DIR, ARG_CONFIG_DIR,
-               ARG_VENDOR_DIR, ARG_JSON, ARG_QUIET };
-        static const struct option options[] = {
-                { "journal-file", required_argument, NULL, ARG_JOURNAL_FILE },
-                { "journal-directory", required_argument, NULL, ARG_JOURNAL_DIRECTORY },
-                { "match", required_argument, NULL, ARG_MATCH },
-                { "filter-dir", required_argument, NULL, ARG_FILTER_DIR },
-                { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
-                { "vendor-dir", required_argument, NULL, ARG_VENDOR_DIR },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "quiet", no_argument, NULL, ARG_QUIET },
-                {}
-        };
-        g_autoptr(GPtrArray) files = g_ptr_array_new();
-        g_autoptr(GString) match_text = g_string_new(NULL);
+int verb_test_filter(int n_args, char **args, const CtlOptions *o) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        g_autoptr(GHashTable) address_cache = NULL;
         g_autofree char *error = NULL;
-        const char *directory = NULL;
         FilterDef *def = NULL;
         Filter *filter = NULL;
         JournalMatch *match = NULL;
         JournalEntry entry = {};
         Counts counts = {};
-        g_autoptr(GHashTable) address_cache = NULL;
-        bool quiet = false;
-        int c, r, ret = CTL_EXIT_FAILURE;
+        int r, ret = CTL_EXIT_FAILURE;
 
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
-                switch (c) {
-                case ARG_JOURNAL_FILE:
-                        g_ptr_array_add(files, optarg);
-                        break;
-                case ARG_JOURNAL_DIRECTORY:
-                        directory = optarg;
-                        break;
-                case ARG_MATCH:
-                        g_string_append_printf(match_text, "%s%s", match_text->len > 0 ? " " : "", optarg);
-                        break;
-                case ARG_FILTER_DIR:
-                        o->filter_dir = optarg;
-                        break;
-                case ARG_CONFIG_DIR:
-                        o->config_dir = optarg;
-                        break;
-                case ARG_VENDOR_DIR:
-                        o->vendor_dir = optarg;
-                        break;
-                case ARG_JSON:
-                        o->json = true;
-                        break;
-                case ARG_QUIET:
-                        quiet = true;
-                        break;
-                default:
-                        return CTL_EXIT_USAGE;
-                }
-        if (optind + 1 != argc) {
+        if (n_args != 2) {
                 log_error("Usage: portcullisctl test-filter FILTER[k=v,...] (--journal-file=FILE... | "
                           "--journal-directory=DIR) [--match=FIELD=VALUE...] [--filter-dir=DIR] [--json]");
                 return CTL_EXIT_USAGE;
         }
-        if ((files->len > 0) == (directory != NULL)) {
+        if (!!o->journal_files == !!o->journal_directory) {
                 log_error("Exactly one of --journal-file= (may repeat) and --journal-directory= is needed.");
                 return CTL_EXIT_USAGE;
         }
-        g_ptr_array_add(files, NULL);
 
         ConfigPaths paths = ctl_config_paths(o);
-        r = config_load_filter(&paths, argv[optind], &def, &error);
+        r = config_load_filter(&paths, args[1], &def, &error);
         if (r < 0) {
                 log_error("%s", error ? error : strerror(-r));
                 return r == -ENOENT ? CTL_EXIT_NOT_FOUND : CTL_EXIT_FAILURE;
@@ -196,9 +148,9 @@ int verb_test_filter(int argc, char **argv, CtlOptions *o) {
                 goto finish;
         }
         g_clear_pointer(&error, g_free);
-        r = journal_match_parse(match_text->len > 0 ? match_text->str : def->journalmatch, &match, &error);
+        r = journal_match_parse(o->match ? o->match : def->journalmatch, &match, &error);
         if (r < 0) {
-                if (match_text->len > 0)
+                if (o->match)
                         log_error("--match: %s", error);
                 else
                         log_error("%s:%u: %s", def->journalmatch_file ? def->journalmatch_file : def->file,
@@ -212,7 +164,7 @@ int verb_test_filter(int argc, char **argv, CtlOptions *o) {
                 goto finish;
         }
 
-        if (open_journal((char **) files->pdata, directory, &j) < 0)
+        if (open_journal(o->journal_files, o->journal_directory, &j) < 0)
                 goto finish;
         r = journal_match_add(match, j);
         if (r < 0) {
@@ -222,8 +174,8 @@ int verb_test_filter(int argc, char **argv, CtlOptions *o) {
 
         /* large writes: a journal with many matches prints megabytes */
         (void) setvbuf(stdout, NULL, _IOFBF, 256 * 1024);
-        if (!o->json && !quiet)
-                printf("Filter %s (%s), journal match: %s\n", argv[optind], def->file,
+        if (!o->json && !o->quiet)
+                printf("Filter %s (%s), journal match: %s\n", args[1], def->file,
                        isempty(match->text) ? "(none: every entry)" : match->text);
 
         SD_JOURNAL_FOREACH(j) {
@@ -265,7 +217,7 @@ int verb_test_filter(int argc, char **argv, CtlOptions *o) {
                         break;
                 }
 
-                if (o->json || (result == FILTER_FAILURE && !quiet)) {
+                if (o->json || (result == FILTER_FAILURE && !o->quiet)) {
                         r = journal_entry_get_time(&entry, j, &t);
                         if (r < 0) {
                                 log_error_errno(r, "Failed to read entry time: %m");
@@ -280,7 +232,7 @@ int verb_test_filter(int argc, char **argv, CtlOptions *o) {
                                 filter_match_done(&m);
                                 goto finish;
                         }
-                } else if (result == FILTER_FAILURE && !quiet)
+                } else if (result == FILTER_FAILURE && !o->quiet)
                         print_match(stdout, &address_cache, t, &m.address, m.user, entry.line, entry.line_len);
                 filter_match_done(&m);
                 counts.read++;
@@ -291,7 +243,7 @@ int verb_test_filter(int argc, char **argv, CtlOptions *o) {
                        " without address, %" PRIu64 " over the match limit, %" PRIu64 " skipped\n",
                        counts.read, counts.matched, counts.ignored, counts.no_address, counts.limit,
                        counts.skipped);
-                if (!quiet)
+                if (!o->quiet)
                         for (size_t i = 0; i < def->n_failregex; i++)
                                 printf("  failregex #%zu  %8" PRIu64 " hits  %s:%u\n", i + 1, counts.per_regex[i],
                                        def->failregex[i].file, def->failregex[i].line);

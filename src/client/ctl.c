@@ -2,6 +2,7 @@
 /* portcullisctl: the command-line client. The offline verbs (check-config, test-filter) work without
  * a running daemon; the D-Bus verbs come with the control-plane issue. */
 #include <getopt.h>
+#include <glib.h>
 #include <stdio.h>
 
 #include "build-config.h"
@@ -21,7 +22,8 @@ static void help(void) {
                "     --vendor-dir=DIR     Vendor configuration (default %s)\n"
                "     --filter-dir=DIR     Look for filters here first\n"
                "     --json               One JSON document (or one per line for test-filter)\n"
-               "     --no-legend          No header and footer lines in tables\n",
+               "     --no-legend          No header and footer lines in tables\n"
+               "     --quiet              test-filter: print the counts only, not every match\n",
                PKG_CONF_DIR, PKG_VENDOR_DIR);
 }
 
@@ -35,14 +37,15 @@ ConfigPaths ctl_config_paths(const CtlOptions *o) {
 
 static const struct {
         const char *name;
-        int (*run)(int argc, char **argv, CtlOptions *o);
+        int (*run)(int n_args, char **args, const CtlOptions *o);
 } verbs[] = {
         { "check-config", verb_check_config },
         { "test-filter", verb_test_filter },
 };
 
 int main(int argc, char **argv) {
-        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_VENDOR_DIR, ARG_FILTER_DIR, ARG_JSON, ARG_NO_LEGEND };
+        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_VENDOR_DIR, ARG_FILTER_DIR, ARG_JSON, ARG_NO_LEGEND,
+               ARG_QUIET, ARG_JOURNAL_FILE, ARG_JOURNAL_DIRECTORY, ARG_MATCH };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -51,8 +54,14 @@ int main(int argc, char **argv) {
                 { "filter-dir", required_argument, NULL, ARG_FILTER_DIR },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                { "quiet", no_argument, NULL, ARG_QUIET },
+                { "journal-file", required_argument, NULL, ARG_JOURNAL_FILE },
+                { "journal-directory", required_argument, NULL, ARG_JOURNAL_DIRECTORY },
+                { "match", required_argument, NULL, ARG_MATCH },
                 {}
         };
+        g_autoptr(GPtrArray) files = g_ptr_array_new();
+        g_autoptr(GString) match = g_string_new(NULL);
         CtlOptions o = {
                 .config_dir = PKG_CONF_DIR,
                 .vendor_dir = PKG_VENDOR_DIR,
@@ -61,8 +70,8 @@ int main(int argc, char **argv) {
 
         log_setup("portcullisctl", LOG_TARGET_CONSOLE, LOG_WARNING);
 
-        /* Global options come before the verb; the verb parses the rest (which may repeat them). */
-        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+        /* GNU getopt permutes: options may follow the verb; what remains in argv[optind..] is positional */
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -70,37 +79,31 @@ int main(int argc, char **argv) {
                 case ARG_VERSION:
                         printf("portcullisctl %s\n", PACKAGE_VERSION);
                         return CTL_EXIT_OK;
-                case ARG_CONFIG_DIR:
-                        o.config_dir = optarg;
-                        break;
-                case ARG_VENDOR_DIR:
-                        o.vendor_dir = optarg;
-                        break;
-                case ARG_FILTER_DIR:
-                        o.filter_dir = optarg;
-                        break;
-                case ARG_JSON:
-                        o.json = true;
-                        break;
-                case ARG_NO_LEGEND:
-                        o.no_legend = true;
-                        break;
+                case ARG_CONFIG_DIR: o.config_dir = optarg; break;
+                case ARG_VENDOR_DIR: o.vendor_dir = optarg; break;
+                case ARG_FILTER_DIR: o.filter_dir = optarg; break;
+                case ARG_JSON: o.json = true; break;
+                case ARG_NO_LEGEND: o.no_legend = true; break;
+                case ARG_QUIET: o.quiet = true; break;
+                case ARG_JOURNAL_FILE: g_ptr_array_add(files, optarg); break;
+                case ARG_JOURNAL_DIRECTORY: o.journal_directory = optarg; break;
+                case ARG_MATCH: g_string_append_printf(match, "%s%s", match->len > 0 ? " " : "", optarg); break;
                 default:
                         return CTL_EXIT_USAGE;
                 }
-
         if (optind >= argc) {
                 help();
                 return CTL_EXIT_USAGE;
         }
-        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(argv[optind], verbs[i].name)) {
-                        int verb_argc = argc - optind;
-                        char **verb_argv = argv + optind;
+        if (files->len > 0) {
+                g_ptr_array_add(files, NULL);
+                o.journal_files = (char **) files->pdata;
+        }
+        o.match = match->len > 0 ? match->str : NULL;
 
-                        optind = 0; /* reset getopt for the verb */
-                        return verbs[i].run(verb_argc, verb_argv, &o);
-                }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(argv[optind], verbs[i].name))
+                        return verbs[i].run(argc - optind, argv + optind, &o);
         log_error("Unknown command '%s'. See 'portcullisctl --help'.", argv[optind]);
         return CTL_EXIT_USAGE;
 }

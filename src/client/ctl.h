@@ -5,13 +5,18 @@
 
 #include "config.h"
 
-/* Options every verb understands (parsed by ctl.c before the verb). */
+/* All options, parsed once by ctl.c wherever they stand on the command line (before or after the verb);
+ * each verb uses the ones that concern it. */
 typedef struct CtlOptions {
         const char *config_dir;
         const char *vendor_dir;
         const char *filter_dir;
         bool json;
         bool no_legend;
+        bool quiet;
+        char **journal_files;        /* NULL-terminated; test-filter */
+        const char *journal_directory;
+        char *match;                 /* the --match terms joined with blanks, or NULL; test-filter */
 } CtlOptions;
 
 /* Exit codes, as systemctl uses them where they overlap. */
@@ -24,6 +29,6 @@ enum {
 
 ConfigPaths ctl_config_paths(const CtlOptions *o);
 
-/* Each verb gets its own argv (argv[0] is the verb) and returns an exit code. */
-int verb_test_filter(int argc, char **argv, CtlOptions *o);
-int verb_check_config(int argc, char **argv, CtlOptions *o);
+/* Each verb gets its positional arguments (args[0] is the verb) and returns an exit code. */
+int verb_test_filter(int n_args, char **args, const CtlOptions *o);
+int verb_check_config(int n_args, char **args, const CtlOptions *o);
