@@ -10,24 +10,10 @@ set -u
 pc_require
 tb_enter_ns --net -- "$@"
 
-tb_private_fs
-tb_private_dev
-tb_journald_start
-ip link set lo up
-
-PC_CONF=$TB_TMP/conf
-pc_config_dir "$PC_CONF"
-cat >"$PC_CONF/filters/testsvc.conf" <<'CONF'
-[Definition]
-failregex = ^\S+ testsvc\[\d+\]: AUTH FAILURE user=<F-USER>\S+</F-USER> from <HOST>$
-journalmatch = _SYSTEMD_UNIT=testsvc.service
-CONF
-cat >"$PC_CONF/filters/slowsvc.conf" <<'CONF'
-[Definition]
+pc_sandbox
+pc_filter testsvc 'AUTH FAILURE user=<F-USER>\S+</F-USER> from <HOST>'
 # catastrophic backtracking on "aaaa…c": only the PCRE2 match limit stops it
-failregex = ^\S+ slowsvc\[\d+\]: (a|aa)+b from <HOST>$
-journalmatch = _SYSTEMD_UNIT=slowsvc.service
-CONF
+pc_filter slowsvc '(a|aa)+b from <HOST>'
 cat >"$PC_CONF/jails/test.conf" <<'CONF'
 [testsvc]
 enabled = true

@@ -8,19 +8,9 @@ set -u
 pc_require
 tb_enter_ns --net -- "$@"
 
-tb_private_fs
-tb_private_dev
-tb_journald_start
-ip link set lo up
+pc_sandbox
 CTL=$PC_BUILD/portcullisctl
-
-PC_CONF=$TB_TMP/conf
-pc_config_dir "$PC_CONF"
-cat >"$PC_CONF/filters/testsvc.conf" <<'CONF'
-[Definition]
-failregex = ^\S+ testsvc\[\d+\]: AUTH FAILURE from <HOST>$
-journalmatch = _SYSTEMD_UNIT=testsvc.service
-CONF
+pc_filter testsvc 'AUTH FAILURE from <HOST>'
 good_config() { # good_config MAXRETRY BLOCKTYPE [extra jail]
         cat >"$PC_CONF/jails/test.conf" <<CONF
 [testsvc]

@@ -395,6 +395,24 @@ pc_config_dir() {
         cp "$PC_SRC"/filters/*.conf "$1/filters/" 2>/dev/null || true
 }
 
+# pc_sandbox: how a daemon test starts inside its namespaces: private /run, /var/log and /dev, a private
+# journald, loopback up, and $PC_CONF: a config dir with the repo's portcullis.conf and filters.
+pc_sandbox() {
+        tb_private_fs
+        tb_private_dev
+        tb_journald_start
+        ip link set lo up
+        PC_CONF=$TB_TMP/conf
+        pc_config_dir "$PC_CONF"
+}
+
+# pc_filter NAME FAILREGEX: filters/NAME.conf in $PC_CONF matching entries of unit NAME.service, whose
+# line is "HOST NAME[PID]: MESSAGE" (the writer's identifier is NAME).
+pc_filter() {
+        printf '[Definition]\nfailregex = ^\\S+ %s\\[\\d+\\]: %s$\njournalmatch = _SYSTEMD_UNIT=%s.service\n' \
+                "$1" "$2" "$1" >"$PC_CONF/filters/$1.conf"
+}
+
 # pc_daemon_start [ARGS...]: portcullisd in cgroup portcullisd.service with a private notify socket;
 # waits for READY=1.  Sets PC_DAEMON_PID, PC_DAEMON_LOG, PC_NOTIFY_LOG.
 PC_CONF=${PC_CONF:-}
