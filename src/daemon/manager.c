@@ -222,14 +222,19 @@ static void manager_ban(Manager *m, Jail *j, const Address *a, unsigned failures
         Ban *b = NULL;
         int r;
 
+        /* Already banned: late entries of an attack that is already stopped (the rest of the batch that
+         * banned it, in-flight connections). The ban is not extended: the kernel's element keeps its
+         * timeout (an "add element" of an existing element does not change it on older kernels), and the
+         * table must say what the kernel does. */
+        if (ban_table_get(m->bans, j->name, a))
+                return;
+
         end = c->bantime_usec == USEC_INFINITY ? USEC_INFINITY : now + c->bantime_usec;
         r = ban_table_add(m->bans, j->name, a, now, end, failures, &b);
         if (r < 0) {
                 log_error_errno(r, "%s: failed to record ban: %m", j->name);
                 return;
         }
-        if (r == 0)
-                return; /* already banned at least as long: a late entry of an attack already stopped */
 
         r = nft_backend_queue_ban(m->nft, j->name, a, c->bantime_usec);
         if (r < 0) {
