@@ -61,6 +61,7 @@ typedef enum GroupRole {
         GROUP_USER,     /* user */
         GROUP_ID,       /* id, fid */
         GROUP_CONTENT,  /* content (prefregex only) */
+        GROUP_FIELD,    /* any other name: reported in FilterMatch.fields */
         _GROUP_ROLE_MAX,
         _GROUP_ROLE_INVALID = -EINVAL,
 } GroupRole;
@@ -71,6 +72,7 @@ typedef enum GroupRole {
 typedef struct GroupRef {
         uint32_t number;
         GroupRole role;
+        const char *name; /* in PCRE2's name table: valid as long as the code */
 } GroupRef;
 
 typedef struct Regex {
@@ -124,6 +126,8 @@ void filter_match_done(FilterMatch *m) {
         m->user = NULL;
         free(m->id);
         m->id = NULL;
+        g_strfreev(m->fields);
+        m->fields = NULL;
         m->regex_index = -1;
 }
 
@@ -140,7 +144,7 @@ static GroupRole group_role_from_name(const char *name) {
                 return GROUP_ID;
         if (streq(name, "content"))
                 return GROUP_CONTENT;
-        return _GROUP_ROLE_INVALID;
+        return GROUP_FIELD;
 }
 
 static int group_ref_compare(const void *a, const void *b) {
@@ -172,6 +176,7 @@ static int regex_index_groups(Regex *r) {
                 r->groups[r->n_groups++] = (GroupRef) {
                         .number = ((uint32_t) e[0] << 8) | e[1],
                         .role = role,
+                        .name = (const char *) e + 2,
                 };
                 r->roles |= ROLE_BIT(role);
         }
@@ -572,6 +577,31 @@ static bool find_capture(const Regex *fail, pcre2_match_data *md, uint32_t offse
         return false;
 }
 
+/* Adds "name=value" for each set GROUP_FIELD group of R to FIELDS, unless a field of that name is there
+ * already (the failregex's captures come first and win over the prefregex's). */
+static void collect_fields(const Regex *r, pcre2_match_data *md, uint32_t offset, const char *subject,
+                           GPtrArray *fields) {
+        PCRE2_SIZE *ov;
+
+        if (!r || !(r->roles & ROLE_BIT(GROUP_FIELD)))
+                return;
+        ov = pcre2_get_ovector_pointer(md);
+        for (size_t i = 0; i < r->n_groups; i++) {
+                uint32_t g = r->groups[i].number + offset;
+                size_t name_len = strlen(r->groups[i].name);
+                bool dup = false;
+
+                if (r->groups[i].role != GROUP_FIELD || ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] < ov[2 * g])
+                        continue;
+                for (guint k = 0; k < fields->len && !dup; k++)
+                        dup = strneq(fields->pdata[k], r->groups[i].name, name_len) &&
+                              ((const char *) fields->pdata[k])[name_len] == '=';
+                if (!dup)
+                        g_ptr_array_add(fields, g_strdup_printf("%s=%.*s", r->groups[i].name,
+                                                                (int) (ov[2 * g + 1] - ov[2 * g]), subject + ov[2 * g]));
+        }
+}
+
 int filter_match(Filter *f, const char *line, size_t len, FilterMatch *ret) {
         const char *subject;
         size_t subject_len;
@@ -682,6 +712,14 @@ int filter_match(Filter *f, const char *line, size_t len, FilterMatch *ret) {
                         m.id = strndup(text, text_len);
                         if (!m.id)
                                 return -ENOMEM;
+                }
+                if ((fail->roles | (pref ? pref->roles : 0)) & ROLE_BIT(GROUP_FIELD)) {
+                        GPtrArray *fields = g_ptr_array_new();
+
+                        collect_fields(fail, fail_md, offset, subject, fields);
+                        collect_fields(pref, f->md_pref, 0, line, fields);
+                        g_ptr_array_add(fields, NULL);
+                        m.fields = (char **) g_ptr_array_free(fields, false);
                 }
         }
 

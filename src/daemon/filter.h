@@ -50,6 +50,8 @@ typedef struct FilterMatch {
         Address address;   /* valid for FILTER_FAILURE; normalised (mapped IPv6 → IPv4) */
         char *user;        /* <F-USER> capture, or NULL; owned */
         char *id;          /* <F-ID> capture, or NULL; owned */
+        char **fields;     /* every other named capture (<F-NAME>, (?P<name>…)) that is set, as
+                            * "name=value", NULL-terminated; NULL when there is none; owned */
         int regex_index;   /* index into FilterDef.failregex of the regex that matched, or -1 */
 } FilterMatch;
 

@@ -106,6 +106,54 @@ static uint64_t parse_usec(const char *s) {
         return errno != 0 || end == s || *end != 0 ? 0 : u;
 }
 
+/* "HOST IDENT[PID]: " + kernel time + e->message; parts of length 0 are left out with their separator */
+static int line_build(JournalEntry *e, const char *host, size_t host_len, const char *ident, size_t ident_len,
+                      const char *pid, size_t pid_len, const char *kernel_time) {
+        char *p;
+        int r;
+
+        r = line_reserve(e, host_len + 1 + ident_len + pid_len + 4 + strlen(kernel_time) + 1 + e->message_len + 1);
+        if (r < 0)
+                return r;
+        p = e->line;
+        if (host_len > 0) {
+                p = mempcpy(p, host, host_len);
+                *p++ = ' ';
+        }
+        if (ident_len > 0) {
+                p = mempcpy(p, ident, ident_len);
+                if (pid_len > 0) {
+                        *p++ = '[';
+                        p = mempcpy(p, pid, pid_len);
+                        *p++ = ']';
+                }
+                *p++ = ':';
+                p = stpcpy(p, kernel_time);
+                *p++ = ' ';
+        }
+        e->message_offset = (size_t) (p - e->line);
+        p = mempcpy(p, e->message, e->message_len);
+        *p = 0;
+        e->line_len = (size_t) (p - e->line);
+        return 0;
+}
+
+int journal_entry_set(JournalEntry *e, const char *hostname, const char *identifier, const char *pid,
+                      const char *message, usec_t time_usec) {
+        int r;
+
+        r = message_store(e, message, strlen(message));
+        if (r < 0)
+                return r;
+        r = line_build(e, hostname ? hostname : "", hostname ? strlen(hostname) : 0, identifier ? identifier : "",
+                       identifier ? strlen(identifier) : 0, pid ? pid : "", pid ? strlen(pid) : 0, "");
+        if (r < 0)
+                return r;
+        e->time_usec = time_usec;
+        e->have_time = true;
+        return 0;
+}
+
 int journal_entry_load(JournalEntry *e, sd_journal *j) {
         /* Small fields are copied to the stack as they pass: a pointer from sd_journal_enumerate_data() is
          * only valid until the next call. One pass over the entry's fields costs about what a single
@@ -181,30 +229,9 @@ int journal_entry_load(JournalEntry *e, sd_journal *j) {
                 (void) snprintf(kernel_time, sizeof kernel_time, " [%12.6f]", (double) mono / 1e6);
         }
 
-        /* "HOST IDENT[PID]: " + kernel time + MESSAGE */
-        r = line_reserve(e, host_len + 1 + ident_len + pid_len + 4 + strlen(kernel_time) + 1 + e->message_len + 1);
+        r = line_build(e, small[F_HOSTNAME], host_len, ident, ident_len, pid, pid_len, kernel_time);
         if (r < 0)
                 return r;
-        char *p = e->line;
-        if (host_len > 0) {
-                p = mempcpy(p, small[F_HOSTNAME], host_len);
-                *p++ = ' ';
-        }
-        if (ident_len > 0) {
-                p = mempcpy(p, ident, ident_len);
-                if (pid_len > 0) {
-                        *p++ = '[';
-                        p = mempcpy(p, pid, pid_len);
-                        *p++ = ']';
-                }
-                *p++ = ':';
-                p = stpcpy(p, kernel_time);
-                *p++ = ' ';
-        }
-        e->message_offset = (size_t) (p - e->line);
-        p = mempcpy(p, e->message, e->message_len);
-        *p = 0;
-        e->line_len = (size_t) (p - e->line);
         return 1;
 }
 

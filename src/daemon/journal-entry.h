@@ -44,6 +44,11 @@ int journal_entry_setup(sd_journal *j);
  * one longer than JOURNAL_LINE_MAX (nothing to match), or a negative errno. */
 int journal_entry_load(JournalEntry *e, sd_journal *j);
 
+/* Builds the line from given fields instead of a journal entry (portcullisctl test-filter --message=):
+ * exactly the line journal_entry_load() builds for an entry with these fields. NULL leaves a part out. */
+int journal_entry_set(JournalEntry *e, const char *hostname, const char *identifier, const char *pid,
+                      const char *message, usec_t time_usec);
+
 /* The entry's time: _SOURCE_REALTIME_TIMESTAMP when present and sane, else __REALTIME_TIMESTAMP
  * (looked up on demand: only entries that matched need it). Call after journal_entry_load(). */
 int journal_entry_get_time(JournalEntry *e, sd_journal *j, usec_t *ret);

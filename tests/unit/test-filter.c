@@ -249,9 +249,14 @@ static void test_user_id_and_named_groups(void) {
                         FILTER_FAILURE);
         g_assert_cmpstr(m.user, ==, "alice");
         g_assert_cmpstr(m.id, ==, "42");
+        /* other named captures are reported as fields; user, id and the address are not repeated there */
+        g_assert_nonnull(m.fields);
+        g_assert_cmpstr(m.fields[0], ==, "port=22");
+        g_assert_null(m.fields[1]);
         filter_match_done(&m);
         g_assert_null(m.user);
         g_assert_null(m.id);
+        g_assert_null(m.fields);
         /* The backreference to <F-PORT>'s group proves that the tag made a named group. */
         assert_result(f, "h d[1]: user alice session 42 port 22=23 from 10.0.0.3", FILTER_NO_MATCH);
         filter_free(f);
@@ -261,6 +266,9 @@ static void test_user_id_and_named_groups(void) {
         g_assert_cmpint(match_str(f, "xx from 10.0.0.4", &m), ==, FILTER_FAILURE);
         g_assert_null(m.user);
         g_assert_null(m.id);
+        g_assert_nonnull(m.fields);
+        g_assert_cmpstr(m.fields[0], ==, "my_tag2=xx");
+        g_assert_null(m.fields[1]);
         filter_match_done(&m);
         filter_free(f);
 
