@@ -14,7 +14,11 @@ static void help(void) {
                "Offline commands (no daemon needed):\n"
                "  check-config                 Validate the configuration, print the effective jails\n"
                "  test-filter FILTER[k=v,...]  Run a filter over journal entries (like fail2ban-regex)\n"
-               "      (--journal-file=FILE... | --journal-directory=DIR) [--match=FIELD=VALUE...]\n\n"
+               "      (--journal-file=FILE... | --journal-directory=DIR) [--match=FIELD=VALUE...]\n"
+               "      [--since=TIME] [--until=TIME] [--print-all-matched|--print-all-missed|\n"
+               "      --print-all-ignored]   or, for one line:\n"
+               "      --message=TEXT [--identifier=IDENT] [--hostname=HOST] [--pid=PID]\n"
+               "      (exit status 1 when the message does not match)\n\n"
                "Options:\n"
                "  -h --help               Show this help\n"
                "     --version            Show the version\n"
@@ -45,7 +49,9 @@ static const struct {
 
 int main(int argc, char **argv) {
         enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_VENDOR_DIR, ARG_FILTER_DIR, ARG_JSON, ARG_NO_LEGEND,
-               ARG_QUIET, ARG_JOURNAL_FILE, ARG_JOURNAL_DIRECTORY, ARG_MATCH };
+               ARG_QUIET, ARG_JOURNAL_FILE, ARG_JOURNAL_DIRECTORY, ARG_MATCH, ARG_SINCE, ARG_UNTIL,
+               ARG_PRINT_MATCHED, ARG_PRINT_MISSED, ARG_PRINT_IGNORED, ARG_MESSAGE, ARG_IDENTIFIER,
+               ARG_HOSTNAME, ARG_PID };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -58,6 +64,15 @@ int main(int argc, char **argv) {
                 { "journal-file", required_argument, NULL, ARG_JOURNAL_FILE },
                 { "journal-directory", required_argument, NULL, ARG_JOURNAL_DIRECTORY },
                 { "match", required_argument, NULL, ARG_MATCH },
+                { "since", required_argument, NULL, ARG_SINCE },
+                { "until", required_argument, NULL, ARG_UNTIL },
+                { "print-all-matched", no_argument, NULL, ARG_PRINT_MATCHED },
+                { "print-all-missed", no_argument, NULL, ARG_PRINT_MISSED },
+                { "print-all-ignored", no_argument, NULL, ARG_PRINT_IGNORED },
+                { "message", required_argument, NULL, ARG_MESSAGE },
+                { "identifier", required_argument, NULL, ARG_IDENTIFIER },
+                { "hostname", required_argument, NULL, ARG_HOSTNAME },
+                { "pid", required_argument, NULL, ARG_PID },
                 {}
         };
         g_autoptr(GPtrArray) files = g_ptr_array_new();
@@ -88,6 +103,22 @@ int main(int argc, char **argv) {
                 case ARG_JOURNAL_FILE: g_ptr_array_add(files, optarg); break;
                 case ARG_JOURNAL_DIRECTORY: o.journal_directory = optarg; break;
                 case ARG_MATCH: g_string_append_printf(match, "%s%s", match->len > 0 ? " " : "", optarg); break;
+                case ARG_SINCE:
+                case ARG_UNTIL:
+                        if (parse_timestamp(optarg, now_usec(CLOCK_REALTIME),
+                                            c == ARG_SINCE ? &o.since_usec : &o.until_usec) < 0) {
+                                log_error("Invalid time '%s' for --%s: use 'YYYY-MM-DD [HH:MM[:SS]]', '@EPOCH', "
+                                          "'now' or '-1h'.", optarg, c == ARG_SINCE ? "since" : "until");
+                                return CTL_EXIT_USAGE;
+                        }
+                        break;
+                case ARG_PRINT_MATCHED: o.print_matched = true; break;
+                case ARG_PRINT_MISSED: o.print_missed = true; break;
+                case ARG_PRINT_IGNORED: o.print_ignored = true; break;
+                case ARG_MESSAGE: o.message = optarg; break;
+                case ARG_IDENTIFIER: o.identifier = optarg; break;
+                case ARG_HOSTNAME: o.hostname = optarg; break;
+                case ARG_PID: o.pid = optarg; break;
                 default:
                         return CTL_EXIT_USAGE;
                 }

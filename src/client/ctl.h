@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "time-util.h"
 
 /* All options, parsed once by ctl.c wherever they stand on the command line (before or after the verb);
  * each verb uses the ones that concern it. */
@@ -17,6 +18,15 @@ typedef struct CtlOptions {
         char **journal_files;        /* NULL-terminated; test-filter */
         const char *journal_directory;
         char *match;                 /* the --match terms joined with blanks, or NULL; test-filter */
+        usec_t since_usec;           /* test-filter --since/--until, 0 = unset */
+        usec_t until_usec;
+        bool print_matched;          /* test-filter --print-all-* */
+        bool print_missed;
+        bool print_ignored;
+        const char *message;         /* test-filter --message, with --identifier/--hostname/--pid */
+        const char *identifier;
+        const char *hostname;
+        const char *pid;
 } CtlOptions;
 
 /* Exit codes, as systemctl uses them where they overlap. */

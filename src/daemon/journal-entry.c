@@ -70,7 +70,8 @@ static int field_lookup(const char *d, size_t l) {
         case 5: f = F_PID; break;
         case 6: f = F_COMM; break;
         case 8: f = F_MESSAGE; break;
-        case 10: f = d[1] == 'H' ? F_HOSTNAME : F_SYSLOG_PID; break;
+        case 10: f = F_HOSTNAME; break;
+        case 11: f = F_SYSLOG_PID; break;
         case 18: f = F_IDENTIFIER; break;
         case 27: f = F_SOURCE_REALTIME; break;
         case 28: f = F_SOURCE_MONOTONIC; break;

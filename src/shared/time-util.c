@@ -268,3 +268,50 @@ char *format_duration(char *buf, size_t size, usec_t t) {
 
         return buf;
 }
+
+int parse_timestamp(const char *s, usec_t now, usec_t *ret) {
+        static const char *const formats[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
+                                               "%Y-%m-%d" };
+        usec_t d;
+
+        if (!s || !*s)
+                return -EINVAL;
+        if (streq(s, "now")) {
+                *ret = now;
+                return 0;
+        }
+        if (s[0] == '@') { /* seconds since the epoch, fraction allowed */
+                char *end;
+                double v;
+
+                errno = 0;
+                v = strtod(s + 1, &end);
+                if (errno != 0 || end == s + 1 || *end || v < 0 || v > 1e11)
+                        return -EINVAL;
+                *ret = (usec_t) (v * (double) USEC_PER_SEC + 0.5);
+                return 0;
+        }
+        if (s[0] == '-' || s[0] == '+') { /* relative to now: "-1h", "+10min" */
+                if (parse_duration(s + 1, &d) < 0 || d == USEC_INFINITY)
+                        return -EINVAL;
+                if (s[0] == '-')
+                        *ret = d > now ? 0 : now - d;
+                else
+                        *ret = now + d;
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
+                struct tm tm = { .tm_isdst = -1 };
+                const char *end = strptime(s, formats[i], &tm);
+                time_t t;
+
+                if (!end || *end)
+                        continue;
+                t = mktime(&tm); /* local time, like journalctl --since */
+                if (t == (time_t) -1 || t < 0)
+                        return -EINVAL;
+                *ret = (usec_t) t * USEC_PER_SEC;
+                return 0;
+        }
+        return -EINVAL;
+}

@@ -29,5 +29,10 @@ usec_t now_usec(clockid_t clock);
  * y/year(s) (365.25 days). Returns 0, or -EINVAL on syntax error, -ERANGE on overflow. */
 int parse_duration(const char *s, usec_t *ret);
 
+/* A point in time as journalctl --since takes it: "2024-06-01", "2024-06-01 12:30", "2024-06-01 12:30:05",
+ * "2024-06-01T12:30:05" (local time), "@1717243805.5" (seconds since the epoch), "now", "-1h" / "+10min"
+ * (relative to NOW). *ret is CLOCK_REALTIME µs. Returns 0 or -EINVAL. */
+int parse_timestamp(const char *s, usec_t now, usec_t *ret);
+
 /* "1h 30min", "10min", "45s", "250ms", "permanent" for USEC_INFINITY. Returns buf. */
 char *format_duration(char *buf, size_t size, usec_t t);

@@ -104,8 +104,11 @@ static void make_journal(void) {
         add_entry(s, 4, "_TRANSPORT=journal\nMESSAGE=bare");
         /* 5: identifier without pid */
         add_entry(s, 5, "_HOSTNAME=db\nSYSLOG_IDENTIFIER=postgres\n_SYSTEMD_UNIT=postgresql.service\nMESSAGE=hi");
-        /* 6: no MESSAGE: not matched */
-        add_entry(s, 6, "_HOSTNAME=db\nSYSLOG_IDENTIFIER=x\nOTHER=1");
+        /* 6: SYSLOG_PID wins over _PID (they differ when a process logs for another, e.g. through
+         *    logger(1)), and the fields come in a different order */
+        add_entry(s, 6, "MESSAGE=pid check\nSYSLOG_PID=5\n_PID=6\nSYSLOG_IDENTIFIER=app\n_HOSTNAME=h");
+        /* 7: no MESSAGE: not matched */
+        add_entry(s, 7, "_HOSTNAME=db\nSYSLOG_IDENTIFIER=x\nOTHER=1");
 
         tmpdir = g_dir_make_tmp("test-journal-match-XXXXXX", &error);
         g_assert_no_error(error);
@@ -184,6 +187,7 @@ static void test_lines(void) {
                 "web1 kernel: [   12.345678] IN=eth0 SRC=10.0.0.4",
                 "bare",
                 "db postgres: hi",
+                "h app[5]: pid check",
         };
         JournalEntry e = {};
         sd_journal *j = open_journal();
@@ -203,7 +207,7 @@ static void test_lines(void) {
                         g_assert_cmpint(r, ==, 0); /* no MESSAGE */
                 i++;
         }
-        g_assert_cmpuint(i, ==, 7);
+        g_assert_cmpuint(i, ==, 8);
         journal_entry_done(&e);
         sd_journal_close(j);
 }

@@ -215,6 +215,35 @@ static void test_now(void) {
         g_assert_cmpuint(rt / USEC_PER_SEC + 1, >=, (usec_t) g_get_real_time() / USEC_PER_SEC);
 }
 
+static void test_parse_timestamp(void) {
+        usec_t now = 1717243805ULL * USEC_PER_SEC, t = 0;
+        struct tm tm = { .tm_year = 124, .tm_mon = 5, .tm_mday = 1, .tm_hour = 12, .tm_min = 30, .tm_sec = 5,
+                         .tm_isdst = -1 };
+        usec_t local = (usec_t) mktime(&tm) * USEC_PER_SEC;
+
+        g_assert_cmpint(parse_timestamp("now", now, &t), ==, 0);
+        g_assert_cmpuint(t, ==, now);
+        g_assert_cmpint(parse_timestamp("@1717243805.5", now, &t), ==, 0);
+        g_assert_cmpuint(t, ==, 1717243805500000ULL);
+        g_assert_cmpint(parse_timestamp("-1h", now, &t), ==, 0);
+        g_assert_cmpuint(t, ==, now - USEC_PER_HOUR);
+        g_assert_cmpint(parse_timestamp("+10min", now, &t), ==, 0);
+        g_assert_cmpuint(t, ==, now + 10 * USEC_PER_MINUTE);
+        g_assert_cmpint(parse_timestamp("2024-06-01 12:30:05", now, &t), ==, 0);
+        g_assert_cmpuint(t, ==, local);
+        g_assert_cmpint(parse_timestamp("2024-06-01T12:30:05", now, &t), ==, 0);
+        g_assert_cmpuint(t, ==, local);
+        g_assert_cmpint(parse_timestamp("2024-06-01 12:30", now, &t), ==, 0);
+        g_assert_cmpuint(t, ==, local - 5 * USEC_PER_SEC);
+        g_assert_cmpint(parse_timestamp("2024-06-01", now, &t), ==, 0);
+        g_assert_cmpuint(t, ==, local - (12 * 3600 + 30 * 60 + 5) * USEC_PER_SEC);
+
+        static const char *const bad[] = { "", "yesterday-ish", "2024-13-01", "2024-06-01 25:00", "@", "@x", "-",
+                                           "-1x", "-permanent", "2024-06-01 12:30:05 extra" };
+        for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+                g_assert_cmpint(parse_timestamp(bad[i], now, &t), ==, -EINVAL);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 
@@ -229,6 +258,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/time-util/format-small-buffer", test_format_small_buffer);
         g_test_add_func("/time-util/round-trip", test_round_trip);
         g_test_add_func("/time-util/now", test_now);
+        g_test_add_func("/time-util/parse-timestamp", test_parse_timestamp);
 
         return g_test_run();
 }
