@@ -10,6 +10,7 @@
 
 #include "ctl.h"
 #include "filter.h"
+#include "filter-lint.h"
 #include "journal-entry.h"
 #include "journal-match.h"
 #include "log.h"
@@ -272,6 +273,7 @@ static int run_journal(Run *run, JournalMatch *match) {
 }
 
 int verb_test_filter(int n_args, char **args, const CtlOptions *o) {
+        g_auto(GStrv) lint_warnings = NULL;
         g_autofree char *error = NULL;
         FilterDef *def = NULL;
         JournalMatch *match = NULL;
@@ -296,6 +298,14 @@ int verb_test_filter(int n_args, char **args, const CtlOptions *o) {
                 return r == -ENOENT ? CTL_EXIT_NOT_FOUND : CTL_EXIT_FAILURE;
         }
         run.def = def;
+        g_clear_pointer(&error, g_free);
+        r = filter_lint(def, &lint_warnings, &error);
+        if (r < 0) {
+                log_error("%s", error ? error : strerror(-r));
+                goto finish;
+        }
+        for (char **w = lint_warnings; w && *w; w++)
+                log_warning("%s", *w);
         g_clear_pointer(&error, g_free);
         r = filter_new(def, &run.filter, &error);
         if (r < 0) {

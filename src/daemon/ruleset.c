@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <glib.h>
 
+#include "filter-lint.h"
 #include "macro.h"
 #include "ruleset.h"
 
@@ -28,8 +29,20 @@ const JailRules *ruleset_find(const Ruleset *r, const char *jail) {
 
 static int compile_jail(const JailConfig *c, JailRules *ret, GString *errors, GPtrArray *warnings) {
         g_autofree char *error = NULL;
+        g_auto(GStrv) lint_warnings = NULL;
         JailRules j = { .config = c };
         int r;
+
+        r = filter_lint(c->filter, &lint_warnings, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                g_string_append_printf(errors, "%s (jail '%s')\n", error, c->name);
+                return 0;
+        }
+        for (char **w = lint_warnings; w && *w; w++)
+                g_ptr_array_add(warnings, g_strdup_printf("%s (jail '%s')", *w, c->name));
+        g_clear_pointer(&error, g_free);
 
         r = filter_new(c->filter, &j.filter, &error);
         if (r == -ENOMEM)
