@@ -16,6 +16,10 @@ struct JournalReader {
         void *userdata;
         bool has_matches;
         bool started;
+        char *skip_cursor;             /* the entry we resumed at: already processed before the restart */
+        char *replay_cursor;           /* replaying up to (and including) this entry: see journal_reader_start() */
+        usec_t replay_until_usec;      /* realtime of that entry: past it, replay ends in any case */
+        bool cursor_gone;              /* the resume cursor's entry no longer exists (vacuumed) */
         usec_t last_entry_usec;        /* CLOCK_MONOTONIC of the last batch with entries */
         uint64_t n_entries;
         uint64_t n_invalidations;
@@ -31,6 +35,8 @@ JournalReader *journal_reader_free(JournalReader *r) {
         sd_event_source_disable_unref(r->defer_source);
         sd_journal_close(r->journal);
         sd_event_unref(r->event);
+        free(r->skip_cursor);
+        free(r->replay_cursor);
         free(r);
         return NULL;
 }
@@ -42,6 +48,14 @@ uint64_t journal_reader_entries(const JournalReader *r) {
 
 uint64_t journal_reader_invalidations(const JournalReader *r) {
         return r->n_invalidations;
+}
+
+bool journal_reader_replaying(const JournalReader *r) {
+        return r->replay_cursor != NULL;
+}
+
+int journal_reader_get_cursor(JournalReader *r, char **ret) {
+        return sd_journal_get_cursor(r->journal, ret);
 }
 
 /* Lets sd-journal look at its inotify events (new files after rotation, vacuum, journald restart). */
@@ -89,9 +103,37 @@ static int reader_drain(JournalReader *r) {
                 }
                 if (k == 0)
                         break;
+                if (r->skip_cursor) {
+                        /* The first entry after a resume: sd_journal_seek_cursor() puts us ON the cursor's
+                         * entry, which was processed before. If it is gone, we are on the next one by time. */
+                        k = sd_journal_test_cursor(r->journal, r->skip_cursor);
+                        r->skip_cursor = mfree(r->skip_cursor);
+                        if (k > 0)
+                                continue;
+                        r->cursor_gone = true;
+                        log_warning("The journal entry of the saved cursor is gone (rotated and vacuumed away); "
+                                    "continuing with the next entry by time.");
+                }
+                bool replay = false;
+                if (r->replay_cursor) {
+                        usec_t t = 0;
+
+                        replay = true;
+                        if (sd_journal_test_cursor(r->journal, r->replay_cursor) > 0) {
+                                /* the last entry processed before: replayed, and from the next one on, live */
+                                r->replay_cursor = mfree(r->replay_cursor);
+                                log_info("Replayed the failures of the last find time; now reading new entries.");
+                        } else if (sd_journal_get_realtime_usec(r->journal, &t) >= 0 && t > r->replay_until_usec) {
+                                replay = false;
+                                r->replay_cursor = mfree(r->replay_cursor);
+                                log_warning("The saved journal position was not met while replaying; reading on "
+                                            "from here as new entries.");
+                        }
+                }
                 n++;
-                r->n_entries++;
-                k = r->callbacks.entry(r->journal, r->userdata);
+                if (!replay)
+                        r->n_entries++;
+                k = r->callbacks.entry(r->journal, replay, r->userdata);
                 if (k < 0)
                         log_warning_errno(k, "Failed to handle a journal entry, ignoring: %m");
         }
@@ -174,7 +216,7 @@ int journal_reader_set_matches(JournalReader *r, JournalMatch *const *matches, s
         return 0;
 }
 
-int journal_reader_start(JournalReader *r) {
+int journal_reader_start(JournalReader *r, const char *cursor, usec_t replay_usec, usec_t since_usec) {
         int fd, k;
 
         /* Matches must come after the positioning below (see the header). */
@@ -186,17 +228,51 @@ int journal_reader_start(JournalReader *r) {
         if (fd < 0)
                 return fd;
 
-        k = sd_journal_seek_tail(r->journal);
-        if (k < 0)
-                return k;
-        k = sd_journal_previous(r->journal);
-        if (k < 0)
-                return k;
-        if (k == 0) {
-                /* empty journal (or no entry matching yet): everything that comes is new */
-                k = sd_journal_seek_head(r->journal);
+        if (cursor) {
+                usec_t t = 0;
+
+                /* Where is the saved entry, and is it still there? (No matches are set yet: the first
+                 * next() after seek_cursor() is the cursor's own entry if it exists.) */
+                k = sd_journal_seek_cursor(r->journal, cursor);
+                if (k >= 0 && sd_journal_next(r->journal) > 0 && sd_journal_test_cursor(r->journal, cursor) > 0 &&
+                    sd_journal_get_realtime_usec(r->journal, &t) >= 0 && replay_usec > 0 &&
+                    t + replay_usec > now_usec(CLOCK_REALTIME)) {
+                        /* Failures counted before the restart are lost with the process: read the last
+                         * REPLAY_USEC again, counting only, up to the saved entry. */
+                        r->replay_cursor = strdup(cursor);
+                        if (!r->replay_cursor)
+                                return -ENOMEM;
+                        r->replay_until_usec = t;
+                        k = sd_journal_seek_realtime_usec(r->journal, now_usec(CLOCK_REALTIME) - replay_usec);
+                        if (k < 0)
+                                return k;
+                } else if (k >= 0) {
+                        k = sd_journal_seek_cursor(r->journal, cursor);
+                        if (k < 0)
+                                return k;
+                        r->skip_cursor = strdup(cursor);
+                        if (!r->skip_cursor)
+                                return -ENOMEM;
+                } else
+                        log_warning_errno(k, "Saved journal cursor is not valid, starting at the tail: %m");
+        }
+        if (!r->skip_cursor && !r->replay_cursor && since_usec > 0) {
+                k = sd_journal_seek_realtime_usec(r->journal, since_usec);
                 if (k < 0)
                         return k;
+        } else if (!r->skip_cursor && !r->replay_cursor) {
+                k = sd_journal_seek_tail(r->journal);
+                if (k < 0)
+                        return k;
+                k = sd_journal_previous(r->journal);
+                if (k < 0)
+                        return k;
+                if (k == 0) {
+                        /* empty journal: everything that comes is new */
+                        k = sd_journal_seek_head(r->journal);
+                        if (k < 0)
+                                return k;
+                }
         }
 
         k = sd_event_add_io(r->event, &r->io_source, fd, (uint32_t) sd_journal_get_events(r->journal),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 #include <systemd/sd-journal.h>
@@ -32,8 +33,9 @@
 typedef struct JournalReader JournalReader;
 
 typedef struct JournalReaderCallbacks {
-        /* Called with J on each new entry. A negative return is logged by the reader, and reading goes on. */
-        int (*entry)(sd_journal *j, void *userdata);
+        /* Called with J on each entry. REPLAY: an entry processed before a restart, read again only to rebuild
+         * the failure counts (it must not ban). A negative return is logged, and reading goes on. */
+        int (*entry)(sd_journal *j, bool replay, void *userdata);
         /* Called after each batch that had at least one entry. */
         void (*batch_done)(void *userdata);
 } JournalReaderCallbacks;
@@ -46,9 +48,23 @@ JournalReader *journal_reader_free(JournalReader *r);
 /* Replaces the matches by the OR of MATCHES (the jails' matches). An empty list reads nothing. */
 int journal_reader_set_matches(JournalReader *r, JournalMatch *const *matches, size_t n);
 
-/* Positions at the tail and starts watching. Call it before the first journal_reader_set_matches()
- * (-EBUSY otherwise): matches added before the positioning make sd-journal skip entries. */
-int journal_reader_start(JournalReader *r);
+/* Positions and starts watching:
+ *  - with CURSOR (the last entry processed before a restart): right after it. Failure counts live in
+ *    memory and died with the old process, so when that entry is younger than REPLAY_USEC (the longest
+ *    findtime), the entries of the last REPLAY_USEC up to and including it are read again first, flagged
+ *    as replay (count, never ban). If the cursor's entry is gone (vacuumed), reading continues with the
+ *    next entry by time and a warning says so;
+ *  - else at SINCE_USEC (CLOCK_REALTIME) when not 0, else at the tail.
+ * Call it before the first journal_reader_set_matches() (-EBUSY otherwise): matches added before the
+ * positioning make sd-journal skip entries. */
+int journal_reader_start(JournalReader *r, const char *cursor, usec_t replay_usec, usec_t since_usec);
+
+/* Whether the entries read so far are still the replay of a restart (their position must not be saved:
+ * it lies before what was processed already). */
+bool journal_reader_replaying(const JournalReader *r);
+
+/* The cursor of the last entry read (after a batch: the one to resume after). */
+int journal_reader_get_cursor(JournalReader *r, char **ret);
 
 uint64_t journal_reader_entries(const JournalReader *r);
 uint64_t journal_reader_invalidations(const JournalReader *r);

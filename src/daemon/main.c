@@ -34,6 +34,8 @@ static void help(void) {
                "     --journal-directory=DIR Read the journal files in DIR instead of the system journal\n"
                "     --journal-file=FILE     Read FILE (may repeat) instead of the system journal\n"
                "     --nft-table=NAME        Our nftables table in family inet (default portcullis)\n"
+               "     --since=TIME            First start (no saved journal position): read from TIME\n"
+               "                             ('2024-06-01 12:00', '-1h', '@EPOCH') instead of the tail\n"
                "     --log-target=TARGET     auto, journal or console\n"
                "     --log-level=LEVEL       debug, info, notice, warning, err\n",
                PKG_CONF_DIR, PKG_VENDOR_DIR, PKG_STATE_DIR, PKG_RUN_DIR);
@@ -41,7 +43,7 @@ static void help(void) {
 
 static int parse_argv(int argc, char **argv) {
         enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_VENDOR_DIR, ARG_STATE_DIR, ARG_RUNTIME_DIR,
-               ARG_JOURNAL_DIRECTORY, ARG_JOURNAL_FILE, ARG_NFT_TABLE, ARG_LOG_TARGET, ARG_LOG_LEVEL };
+               ARG_JOURNAL_DIRECTORY, ARG_JOURNAL_FILE, ARG_NFT_TABLE, ARG_LOG_TARGET, ARG_LOG_LEVEL, ARG_SINCE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -54,6 +56,7 @@ static int parse_argv(int argc, char **argv) {
                 { "nft-table", required_argument, NULL, ARG_NFT_TABLE },
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "since", required_argument, NULL, ARG_SINCE },
                 {}
         };
         static GPtrArray *files = NULL;
@@ -78,6 +81,10 @@ static int parse_argv(int argc, char **argv) {
                         g_ptr_array_add(files, optarg);
                         break;
                 case ARG_NFT_TABLE: arg_options.nft_table = optarg; break;
+                case ARG_SINCE:
+                        if (parse_timestamp(optarg, now_usec(CLOCK_REALTIME), &arg_options.since_usec) < 0)
+                                return log_error_errno(EINVAL, "Invalid --since '%s'.", optarg);
+                        break;
                 case ARG_LOG_TARGET:
                         arg_log_target = log_target_from_string(optarg);
                         if (arg_log_target < 0)

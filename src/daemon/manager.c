@@ -12,6 +12,7 @@
 #include "manager.h"
 #include "message-ids.h"
 #include "ruleset.h"
+#include "state.h"
 
 /* Runtime state of one jail. It survives a reload that keeps the jail (found by name), so that failures
  * counted before the reload still count after it. */
@@ -44,6 +45,8 @@ struct Manager {
         JournalReader *reader;
         NftBackend *nft;
         BanTable *bans;
+        State *state;           /* NULL when the database cannot be used: we keep protecting without it */
+        uint64_t n_too_old;     /* failures older than findtime when read (catch-up after a restart) */
         sd_event_source *expiry_source;
         AddressList self_addresses;
         JournalEntry entry; /* scratch, reused for every entry */
@@ -95,6 +98,7 @@ Manager *manager_free(Manager *m) {
         ruleset_free(m->ruleset);
         nft_backend_free(m->nft);
         ban_table_free(m->bans);
+        state_free(m->state);
         address_list_done(&m->self_addresses);
         journal_entry_done(&m->entry);
         if (m->pending)
@@ -210,7 +214,15 @@ static void manager_arm_expiry(Manager *m) {
 static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
-        (void) ban_table_expire(m->bans, now_usec(CLOCK_REALTIME), on_ban_expired, m);
+        usec_t now = now_usec(CLOCK_REALTIME);
+        int r;
+
+        (void) ban_table_expire(m->bans, now, on_ban_expired, m);
+        if (m->state) {
+                r = state_delete_expired(m->state, now);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to delete expired bans from the database, ignoring: %m");
+        }
         manager_arm_expiry(m);
         manager_update_status(m);
         return 0;
@@ -252,19 +264,54 @@ static void manager_ban(Manager *m, Jail *j, const Address *a, unsigned failures
         g_array_append_val(m->pending, p);
 }
 
-/* End of a batch of journal entries: one nft transaction for all bans of the batch, then their events. */
+/* Writes the bans of this batch and the journal cursor in ONE transaction: after a crash the cursor never
+ * points past an entry whose ban was lost. A database that fails is reported, and we go on protecting. */
+static void manager_save_batch(Manager *m) {
+        _cleanup_free_ char *cursor = NULL;
+        int r;
+
+        if (!m->state)
+                return;
+        if (!journal_reader_replaying(m->reader)) {
+                r = journal_reader_get_cursor(m->reader, &cursor);
+                if (r < 0)
+                        cursor = NULL;
+        }
+        if (!cursor && m->pending->len == 0)
+                return; /* nothing read yet, or only replayed entries */
+
+        r = state_begin(m->state);
+        for (guint i = 0; r >= 0 && i < m->pending->len; i++) {
+                PendingBan *p = &g_array_index(m->pending, PendingBan, i);
+                Ban *b = ban_table_get(m->bans, p->jail->name, &p->address);
+
+                if (b)
+                        r = state_put_ban(m->state, b);
+        }
+        if (r >= 0 && cursor)
+                r = state_set_cursor(m->state, cursor);
+        if (r >= 0)
+                r = state_commit(m->state);
+        else
+                state_rollback(m->state);
+        if (r < 0)
+                log_error_errno(r, "Failed to save bans and journal position in the database: %m "
+                                "(bans stay in the kernel; after a restart this batch may be read again)");
+}
+
+/* End of a batch of journal entries: one nft transaction for all bans of the batch, their events, and one
+ * database transaction with them and the journal position. */
 static void manager_commit(Manager *m) {
         g_autofree char *error = NULL;
         int r;
 
-        if (nft_backend_queued(m->nft) == 0) {
-                manager_update_status(m);
-                return;
+        if (nft_backend_queued(m->nft) > 0) {
+                r = nft_backend_commit(m->nft, &error);
+                if (r != 0)
+                        log_error("nftables refused %s%d operation(s) of this batch: %s", r < 0 ? "all " : "",
+                                  r < 0 ? (int) m->pending->len : r, error ? error : "unknown error");
         }
-        r = nft_backend_commit(m->nft, &error);
-        if (r != 0)
-                log_error("nftables refused %s%d operation(s) of this batch: %s", r < 0 ? "all " : "",
-                          r < 0 ? (int) m->pending->len : r, error ? error : "unknown error");
+        manager_save_batch(m);
 
         for (guint i = 0; i < m->pending->len; i++) {
                 PendingBan *p = &g_array_index(m->pending, PendingBan, i);
@@ -278,8 +325,9 @@ static void manager_commit(Manager *m) {
                 log_ban_event(MESSAGE_ID_BAN, LOG_NOTICE, p->jail->name, &p->address, p->bantime_usec, p->failures,
                               NULL, msg);
         }
+        if (m->pending->len > 0)
+                manager_arm_expiry(m);
         g_array_set_size(m->pending, 0);
-        manager_arm_expiry(m);
         manager_update_status(m);
 }
 
@@ -297,7 +345,7 @@ static bool manager_is_ignored(Manager *m, const Jail *j, const Address *a) {
         return c->ignoreself && address_list_contains(&m->self_addresses, a);
 }
 
-static void manager_handle_failure(Manager *m, Jail *j, const FilterMatch *fm, sd_journal *journal) {
+static void manager_handle_failure(Manager *m, Jail *j, const FilterMatch *fm, sd_journal *journal, bool replay) {
         char addr[ADDRESS_STRING_MAX];
         unsigned count = 0;
         usec_t t;
@@ -314,8 +362,17 @@ static void manager_handle_failure(Manager *m, Jail *j, const FilterMatch *fm, s
                 return;
         }
 
-        j->total_failed++;
-        m->n_failures++;
+        /* An entry read late (catch-up after a restart or a stop) whose failure left the window already:
+         * it cannot contribute to a ban any more, as under fail2ban. */
+        if (t + j->rules->config->findtime_usec < now_usec(CLOCK_REALTIME)) {
+                m->n_too_old++;
+                return;
+        }
+
+        if (!replay) {
+                j->total_failed++;
+                m->n_failures++;
+        }
         r = failure_tracker_record(j->tracker, &fm->address, t, &count);
         if (r < 0) {
                 log_warning_errno(r, "%s: failed to record failure: %m", j->name);
@@ -332,7 +389,9 @@ static void manager_handle_failure(Manager *m, Jail *j, const FilterMatch *fm, s
                 log_manager_event(MESSAGE_ID_TRACKER_CAP, LOG_WARNING, j->name, msg);
                 j->cap_logged = true;
         }
-        if (r == TRACK_BAN)
+        /* A replayed entry (processed before a restart) rebuilds the count but never bans: if that address
+         * reached maxretry before the restart, it was banned then (and the ban was restored, or has expired). */
+        if (r == TRACK_BAN && !replay)
                 manager_ban(m, j, &fm->address, count);
 }
 
@@ -350,7 +409,7 @@ static void manager_filter_over_budget(Jail *j) {
         log_manager_event(MESSAGE_ID_FILTER_LIMIT, LOG_WARNING, j->name, msg);
 }
 
-static int on_entry(sd_journal *journal, void *userdata) {
+static int on_entry(sd_journal *journal, bool replay, void *userdata) {
         Manager *m = userdata;
         int r;
 
@@ -374,7 +433,7 @@ static int on_entry(sd_journal *journal, void *userdata) {
                 if (r < 0)
                         return r;
                 if (r == FILTER_FAILURE)
-                        manager_handle_failure(m, j, &fm, journal);
+                        manager_handle_failure(m, j, &fm, journal, replay);
                 else if (r == FILTER_LIMIT)
                         manager_filter_over_budget(j);
                 filter_match_done(&fm);
@@ -501,6 +560,168 @@ static void manager_forget_jail_bans(Manager *m, const char *jail) {
         }
         for (guint i = 0; i < bans->len; i++)
                 (void) ban_table_remove(m->bans, jail, &g_array_index(bans, Ban, i).address);
+        if (m->state) {
+                int r = state_delete_jail(m->state, jail);
+
+                if (r < 0)
+                        log_warning_errno(r, "Failed to delete the bans of jail '%s' from the database, ignoring: %m",
+                                          jail);
+        }
+}
+
+/* ---- persistent state ----------------------------------------------------------------------------- */
+
+static void manager_open_state(Manager *m) {
+        g_autofree char *error = NULL, *moved = NULL, *msg = NULL;
+        int r;
+
+        r = state_open(m->options.state_dir, &m->state, &error);
+        if (r == -EBADMSG) {
+                /* A damaged database is kept aside for inspection, never deleted; we start a new one. The
+                 * bans it held are still in the kernel, and are adopted below. */
+                int q = state_quarantine(m->options.state_dir, &moved);
+
+                if (q >= 0) {
+                        msg = g_strdup_printf("The database %s/%s is damaged (%s); kept as %s, starting a new one. "
+                                              "Bans in the kernel stay and are adopted.", m->options.state_dir,
+                                              STATE_DB_NAME, error, moved);
+                        log_manager_event(MESSAGE_ID_STATE_ERROR, LOG_ERR, NULL, msg);
+                        g_clear_pointer(&error, g_free);
+                        r = state_open(m->options.state_dir, &m->state, &error);
+                } else
+                        error = g_strdup_printf("%s; and it cannot be moved aside: %s", error, g_strerror(-q));
+        }
+        if (r < 0) {
+                g_free(msg);
+                msg = g_strdup_printf("Cannot use the database in %s: %s. Running without it: bans stay in the "
+                                      "kernel until they expire, but are not restored after a restart, and the "
+                                      "journal is read from its tail.", m->options.state_dir,
+                                      error ? error : g_strerror(-r));
+                log_manager_event(MESSAGE_ID_STATE_ERROR, LOG_ERR, NULL, msg);
+                m->state = NULL;
+        }
+}
+
+typedef struct Restore {
+        Manager *m;
+        usec_t now;
+        GHashTable *in_kernel;  /* "jail address" of every element in our sets */
+        GHashTable *gone_jails; /* jails of stored bans that are not configured any more */
+        unsigned restored;
+        unsigned readded;
+        unsigned adopted;
+} Restore;
+
+static void restore_one(const char *jail, const Address *a, usec_t start, usec_t end, unsigned failures,
+                        unsigned ban_count, void *userdata) {
+        Restore *x = userdata;
+        char addr[ADDRESS_STRING_MAX];
+        g_autofree char *key = NULL;
+        Ban *b = NULL;
+
+        if (!ruleset_find(x->m->ruleset, jail)) {
+                g_hash_table_add(x->gone_jails, g_strdup(jail));
+                return;
+        }
+        if (ban_table_add(x->m->bans, jail, a, start, end, failures, &b) < 0)
+                return;
+        if (b)
+                b->ban_count = ban_count;
+        x->restored++;
+
+        /* In the kernel already (a restart without a reboot): its element keeps counting down. Missing (after
+         * a reboot, or a flushed ruleset): added again with the time that is left. */
+        key = g_strdup_printf("%s %s", jail, address_to_string(a, addr));
+        if (g_hash_table_contains(x->in_kernel, key))
+                return;
+        if (nft_backend_queue_ban(x->m->nft, jail, a, end == USEC_INFINITY ? USEC_INFINITY : end - x->now) >= 0)
+                x->readded++;
+}
+
+/* At start: the bans of the database come back, with their remaining time, in one nft transaction; and
+ * the kernel's elements the database does not know (a lost or damaged database, bans of an earlier run
+ * without one) are adopted with the time they have left, so that the table says what the kernel does. */
+static int manager_restore_and_log(Manager *m) {
+        g_autoptr(GHashTable) in_kernel = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_autoptr(GHashTable) gone_jails = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_autoptr(GArray) adopt = g_array_new(false, false, sizeof(Ban));
+        Restore x = { .m = m, .now = now_usec(CLOCK_REALTIME), .in_kernel = in_kernel, .gone_jails = gone_jails };
+        unsigned skipped = 0;
+        int r;
+
+        /* 1. What the kernel has now. */
+        for (size_t i = 0; i < m->n_jails; i++) {
+                char **addrs = NULL;
+                usec_t *timeouts = NULL;
+                size_t n = 0;
+
+                r = nft_backend_list(m->nft, m->jails[i]->name, &addrs, &timeouts, &n);
+                if (r < 0) {
+                        log_warning_errno(r, "%s: failed to list the kernel's bans, ignoring: %m", m->jails[i]->name);
+                        continue;
+                }
+                for (size_t k = 0; k < n; k++) {
+                        Ban b = { .jail = m->jails[i]->name, .start_usec = x.now, .ban_count = 1 };
+
+                        g_hash_table_add(in_kernel, g_strdup_printf("%s %s", m->jails[i]->name, addrs[k]));
+                        if (address_parse(addrs[k], &b.address) >= 0) {
+                                b.end_usec = timeouts[k] == USEC_INFINITY ? USEC_INFINITY : x.now + timeouts[k];
+                                g_array_append_val(adopt, b);
+                        }
+                        free(addrs[k]);
+                }
+                free(addrs);
+                free(timeouts);
+        }
+
+        /* 2. The database's bans. */
+        if (m->state) {
+                r = state_foreach_ban(m->state, x.now, restore_one, &x, &skipped);
+                if (r < 0)
+                        log_error_errno(r, "Failed to read bans from the database, ignoring: %m");
+                if (skipped > 0)
+                        log_warning("Skipped %u unreadable ban row(s) in the database.", skipped);
+        }
+
+        /* 3. The kernel's elements that nobody knew of. */
+        if (m->state)
+                (void) state_begin(m->state);
+        for (guint i = 0; i < adopt->len; i++) {
+                Ban *a = &g_array_index(adopt, Ban, i), *b = NULL;
+
+                if (ban_table_get(m->bans, a->jail, &a->address))
+                        continue;
+                if (ban_table_add(m->bans, a->jail, &a->address, a->start_usec, a->end_usec, 0, &b) < 0 || !b)
+                        continue;
+                x.adopted++;
+                if (m->state)
+                        (void) state_put_ban(m->state, b);
+        }
+        GHashTableIter it;
+        const char *jail;
+        g_hash_table_iter_init(&it, gone_jails);
+        while (g_hash_table_iter_next(&it, (gpointer *) &jail, NULL))
+                if (m->state)
+                        (void) state_delete_jail(m->state, jail);
+        if (m->state && state_commit(m->state) < 0)
+                log_warning("Failed to record adopted bans in the database, ignoring.");
+
+        g_autofree char *error = NULL;
+        if (nft_backend_queued(m->nft) > 0) {
+                r = nft_backend_commit(m->nft, &error);
+                if (r != 0)
+                        log_error("nftables refused %d restored ban(s): %s", r, error ? error : "unknown error");
+        }
+
+        g_autofree char *msg = g_strdup_printf("Restored %u ban%s from the database (%u put back into the kernel), "
+                                               "adopted %u unknown kernel element%s%s", x.restored,
+                                               x.restored == 1 ? "" : "s", x.readded, x.adopted,
+                                               x.adopted == 1 ? "" : "s",
+                                               g_hash_table_size(gone_jails) > 0 ?
+                                               "; dropped the bans of jails no longer configured" : "");
+        log_manager_event(MESSAGE_ID_RESTORE, LOG_INFO, NULL, msg);
+        manager_arm_expiry(m);
+        return 0;
 }
 
 int manager_start_and_log(Manager *m) {
@@ -537,13 +758,27 @@ int manager_start_and_log(Manager *m) {
                 return log_error_errno(r, "Failed to set up nftables table 'inet %s': %s", m->options.nft_table,
                                        error ? error : strerror(-r));
 
+        manager_open_state(m);
+        (void) manager_restore_and_log(m);
+
         r = journal_reader_new(m->event, m->options.journal_directory, m->options.journal_files, &callbacks, m,
                                &m->reader);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the journal: %m");
-        r = journal_reader_start(m->reader);
+        _cleanup_free_ char *cursor = NULL;
+        if (m->state) {
+                r = state_get_cursor(m->state, &cursor);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to read the saved journal position, starting at the tail: %m");
+        }
+        usec_t replay_usec = 0;
+        for (size_t i = 0; i < m->n_jails; i++)
+                replay_usec = MAX(replay_usec, m->jails[i]->rules->config->findtime_usec);
+        r = journal_reader_start(m->reader, cursor, replay_usec, m->options.since_usec);
         if (r < 0)
                 return log_error_errno(r, "Failed to start following the journal: %m");
+        if (cursor)
+                log_info("Resuming the journal after the last entry processed before.");
         r = manager_set_journal_matches(m, m->ruleset);
         if (r < 0)
                 return log_error_errno(r, "Failed to add journal matches: %m");

@@ -5,6 +5,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "time-util.h"
 
 /* The Manager owns everything of a running daemon: the compiled configuration (Ruleset), per-jail
  * runtime state (failure trackers, counters), the journal reader, the nftables backend, the ban table
@@ -18,6 +19,7 @@ typedef struct ManagerOptions {
         const char *journal_directory;
         char **journal_files; /* NULL-terminated, or NULL */
         const char *nft_table;
+        usec_t since_usec; /* first start without a saved position: read from here (0 = the tail) */
 } ManagerOptions;
 
 typedef struct Manager Manager;

@@ -31,6 +31,11 @@
 /* An errno value that we made up ourselves: never picks up a stale errno. */
 #define SYNTHETIC_ERRNO(num) (-(num))
 
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
 static inline void freep(void *p) {
         free(*(void **) p);
 }
