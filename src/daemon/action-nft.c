@@ -822,6 +822,68 @@ int nft_backend_list(NftBackend *b, const char *jail, char ***ret_addresses, use
         return 0;
 }
 
+int nft_backend_verify(NftBackend *b, const NftJailSpec *jails, size_t n_jails, char **ret_reason) {
+        _cleanup_json_ json_t *doc = NULL, *out = NULL;
+        g_autoptr(GHashTable) sets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_autofree char *error = NULL;
+        size_t i, n_rules = 0, expected_rules = 0;
+        bool chain = false;
+        json_t *item;
+        int r;
+
+        doc = document_new();
+        if (document_append(doc, json_pack("{s:{s:{s:s,s:s}}}", "list", "table", "family", "inet", "name",
+                                           b->table)) < 0)
+                return -ENOMEM;
+        r = nft_run(b, doc, /* terse= */ true, &out, &error);
+        if (r == -ENOENT) {
+                if (ret_reason)
+                        *ret_reason = g_strdup_printf("table inet %s is gone", b->table);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+
+        json_array_foreach(json_object_get(out, "nftables"), i, item) {
+                const char *table = NULL, *name = NULL, *chain_name = NULL;
+
+                if (json_unpack(item, "{s:{s:s,s:s}}", "set", "table", &table, "name", &name) == 0 &&
+                    streq(table, b->table))
+                        g_hash_table_add(sets, g_strdup(name));
+                else if (json_unpack(item, "{s:{s:s,s:s}}", "chain", "table", &table, "name", &name) == 0 &&
+                         streq(table, b->table) && streq(name, "input"))
+                        chain = true;
+                else if (json_unpack(item, "{s:{s:s,s:s}}", "rule", "table", &table, "chain", &chain_name) == 0 &&
+                         streq(table, b->table) && streq(chain_name, "input"))
+                        n_rules++;
+        }
+
+        if (!chain) {
+                if (ret_reason)
+                        *ret_reason = g_strdup("chain input is gone");
+                return 0;
+        }
+        for (i = 0; i < n_jails; i++) {
+                for (int k = 0; k < 2; k++) {
+                        g_autofree char *set = set_name(jails[i].name, k == 0 ? AF_INET : AF_INET6);
+
+                        if (!g_hash_table_contains(sets, set)) {
+                                if (ret_reason)
+                                        *ret_reason = g_strdup_printf("set %s is gone", set);
+                                return 0;
+                        }
+                }
+                expected_rules += 2;
+        }
+        if (n_rules != expected_rules) {
+                if (ret_reason)
+                        *ret_reason = g_strdup_printf("chain input has %zu rules instead of %zu", n_rules,
+                                                      expected_rules);
+                return 0;
+        }
+        return 1;
+}
+
 int nft_backend_delete_table(NftBackend *b, char **ret_error) {
         _cleanup_json_ json_t *doc = NULL;
         int r;

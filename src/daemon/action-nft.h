@@ -61,5 +61,10 @@ int nft_backend_commit(NftBackend *b, char **ret_error);
  * caller (free each string and both arrays). */
 int nft_backend_list(NftBackend *b, const char *jail, char ***ret_addresses, usec_t **ret_timeouts, size_t *ret_n);
 
+/* Whether our table still has what nft_backend_setup() made for JAILS: the chain, both sets of every jail
+ * and a rule per jail and family (elements are not looked at). Returns 1 if so, 0 with *ret_reason (owned,
+ * may be NULL) saying what is missing, or a negative errno. Cheap: one terse listing, no elements. */
+int nft_backend_verify(NftBackend *b, const NftJailSpec *jails, size_t n_jails, char **ret_reason);
+
 /* Deletes our whole table (portcullisctl/tests; the daemon leaves bans in place on stop). */
 int nft_backend_delete_table(NftBackend *b, char **ret_error);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "manager.h"
 #include "message-ids.h"
+#include "nft-monitor.h"
 #include "ruleset.h"
 #include "state.h"
 
@@ -46,6 +47,7 @@ struct Manager {
         NftBackend *nft;
         BanTable *bans;
         State *state;           /* NULL when the database cannot be used: we keep protecting without it */
+        NftMonitor *nft_monitor;
         uint64_t n_too_old;     /* failures older than findtime when read (catch-up after a restart) */
         sd_event_source *expiry_source;
         AddressList self_addresses;
@@ -93,6 +95,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         journal_reader_free(m->reader);
+        nft_monitor_free(m->nft_monitor);
         sd_event_source_disable_unref(m->expiry_source);
         jails_free(m->jails, m->n_jails);
         ruleset_free(m->ruleset);
@@ -505,11 +508,11 @@ static int manager_build_jails(Manager *m, const Ruleset *rs, Jail ***ret) {
         return 0;
 }
 
-static int manager_setup_nft(Manager *m, const Ruleset *rs, char **ret_error) {
-        g_autofree NftJailSpec *specs = calloc(MAX(rs->n_jails, (size_t) 1), sizeof(NftJailSpec));
+static NftJailSpec *nft_specs_new(const Ruleset *rs) {
+        NftJailSpec *specs = calloc(MAX(rs->n_jails, (size_t) 1), sizeof(NftJailSpec));
 
         if (!specs)
-                return -ENOMEM;
+                return NULL;
         for (size_t i = 0; i < rs->n_jails; i++) {
                 const JailConfig *c = rs->jails[i].config;
 
@@ -521,7 +524,100 @@ static int manager_setup_nft(Manager *m, const Ruleset *rs, char **ret_error) {
                         .blocktype = c->blocktype,
                 };
         }
+        return specs;
+}
+
+static int manager_setup_nft(Manager *m, const Ruleset *rs, char **ret_error) {
+        g_autofree NftJailSpec *specs = nft_specs_new(rs);
+
+        if (!specs)
+                return -ENOMEM;
         return nft_backend_setup(m->nft, specs, rs->n_jails, ret_error);
+}
+
+/* ---- self-healing firewall -------------------------------------------------------------------------- */
+
+typedef struct Requeue {
+        Manager *m;
+        usec_t now;
+        GHashTable *present; /* NULL: put every ban back; else "jail address" of elements in the kernel */
+        unsigned n;
+} Requeue;
+
+static void requeue_one(const Ban *b, void *userdata) {
+        Requeue *x = userdata;
+        char addr[ADDRESS_STRING_MAX];
+
+        if (b->end_usec != USEC_INFINITY && b->end_usec <= x->now)
+                return; /* expires now anyway */
+        if (x->present) {
+                g_autofree char *key = g_strdup_printf("%s %s", b->jail, address_to_string(&b->address, addr));
+
+                if (g_hash_table_contains(x->present, key))
+                        return;
+        }
+        if (nft_backend_queue_ban(x->m->nft, b->jail, &b->address,
+                                  b->end_usec == USEC_INFINITY ? USEC_INFINITY : b->end_usec - x->now) >= 0)
+                x->n++;
+}
+
+/* Someone else changed nftables. If our table lost anything (flushed ruleset, deleted table, chain or set,
+ * flushed chain), it is rebuilt and every active ban put back with the time it has left; if only elements
+ * went missing (a flushed set), they are put back. One transaction either way. */
+static void on_nft_changed(void *userdata) {
+        Manager *m = userdata;
+        g_autofree NftJailSpec *specs = nft_specs_new(m->ruleset);
+        g_autofree char *reason = NULL, *error = NULL, *msg = NULL;
+        g_autoptr(GHashTable) present = NULL;
+        usec_t t0 = now_usec(CLOCK_MONOTONIC);
+        Requeue x = { .m = m, .now = now_usec(CLOCK_REALTIME) };
+        int r;
+
+        if (!specs)
+                return (void) log_oom();
+        r = nft_backend_verify(m->nft, specs, m->n_jails, &reason);
+        if (r < 0)
+                return (void) log_warning_errno(r, "Failed to check our nftables table, ignoring: %m");
+        if (r == 0) {
+                r = nft_backend_setup(m->nft, specs, m->n_jails, &error);
+                if (r < 0)
+                        return (void) log_error_errno(r, "Failed to rebuild our nftables table: %s",
+                                                      error ? error : strerror(-r));
+        } else {
+                /* structure intact: are all elements there? */
+                present = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+                for (size_t i = 0; i < m->n_jails; i++) {
+                        char **addrs = NULL;
+                        usec_t *timeouts = NULL;
+                        size_t n = 0;
+
+                        if (nft_backend_list(m->nft, m->jails[i]->name, &addrs, &timeouts, &n) < 0)
+                                continue;
+                        for (size_t k = 0; k < n; k++) {
+                                g_hash_table_add(present, g_strdup_printf("%s %s", m->jails[i]->name, addrs[k]));
+                                free(addrs[k]);
+                        }
+                        free(addrs);
+                        free(timeouts);
+                }
+                x.present = present;
+        }
+
+        ban_table_foreach(m->bans, NULL, requeue_one, &x);
+        if (x.n > 0) {
+                g_clear_pointer(&error, g_free);
+                r = nft_backend_commit(m->nft, &error);
+                if (r != 0)
+                        log_error("nftables refused %d re-added ban(s): %s", r, error ? error : "unknown error");
+        }
+        if (!reason && x.n == 0) {
+                log_debug("nftables changed, our table is intact.");
+                return;
+        }
+        msg = g_strdup_printf("Our nftables table was changed by someone else (%s): rebuilt, %u ban%s put back, "
+                              "in %" PRIu64 " ms", reason ? reason : "ban elements were deleted", x.n,
+                              x.n == 1 ? "" : "s", (now_usec(CLOCK_MONOTONIC) - t0) / USEC_PER_MSEC);
+        log_manager_event(MESSAGE_ID_FIREWALL_REPAIRED, LOG_WARNING, NULL, msg);
 }
 
 static int manager_set_journal_matches(Manager *m, const Ruleset *rs) {
@@ -760,6 +856,11 @@ int manager_start_and_log(Manager *m) {
 
         manager_open_state(m);
         (void) manager_restore_and_log(m);
+
+        r = nft_monitor_new(m->event, on_nft_changed, m, &m->nft_monitor);
+        if (r < 0)
+                log_warning_errno(r, "Cannot watch nftables for changes by others, continuing without: %m "
+                                  "(a flushed ruleset is not repaired until the next restart)");
 
         r = journal_reader_new(m->event, m->options.journal_directory, m->options.journal_files, &callbacks, m,
                                &m->reader);
