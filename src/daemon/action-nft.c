@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <limits.h>
 #include <nftables/libnftables.h>
 #include <string.h>
@@ -692,6 +693,8 @@ static int retry_split(NftBackend *b, NftOp **ops, size_t n, size_t *failures, c
         return retry_split(b, ops + n / 2, n - n / 2, failures, first_error);
 }
 
+#define NFT_TRIM_OPS 1000U
+
 int nft_backend_commit(NftBackend *b, char **ret_error) {
         g_autoptr(GPtrArray) ops = NULL;
         g_autofree char *error = NULL, *first_error = NULL;
@@ -709,6 +712,10 @@ int nft_backend_commit(NftBackend *b, char **ret_error) {
         b->queue = g_ptr_array_new_with_free_func(nft_op_free);
 
         r = run_ops(b, (NftOp **) ops->pdata, ops->len, &error);
+        /* A large transaction (a restore, a flood) builds tens of MB of JSON trees and netlink messages,
+         * freed at once: give that memory back, or the daemon keeps its peak size for ever. */
+        if (ops->len >= NFT_TRIM_OPS)
+                (void) malloc_trim(0);
         if (r == -ENOMEM)
                 return r;
         if (r >= 0)
