@@ -56,28 +56,70 @@ static size_t unbounded_quantifier(const char *p, bool *ret_greedy) {
         return n;
 }
 
+/* Length of a group's opening after '(' — "?:", "?P<name>", "?<name>", "?=", "?<!", "?>" … — so that it is
+ * not mistaken for atoms. */
+static size_t group_prefix(const char *p) {
+        const char *q;
+
+        if (p[0] != '?')
+                return 0;
+        if (strchr(":>=!|", p[1]) && p[1])
+                return 2;
+        if (p[1] == '<' && (p[2] == '=' || p[2] == '!'))
+                return 3;
+        if ((p[1] == 'P' && p[2] == '<') || p[1] == '<' || p[1] == '\'') {
+                q = strchr(p, p[1] == '\'' ? '\'' : '>');
+                return q ? (size_t) (q - p) + 1 : strlen(p);
+        }
+        /* inline flags "(?i)" or "(?i:…)" */
+        for (q = p + 1; *q && *q != ':' && *q != ')'; q++)
+                ;
+        return *q == ':' ? (size_t) (q - p) + 1 : 0;
+}
+
 /* Walks the pattern once, skipping escapes and character classes. Reports whether a greedy ".*"-like
- * catch-all comes before offset LIMIT, and whether a quantified group contains an unbounded quantifier at
- * its own level. */
+ * catch-all comes before offset LIMIT, and whether a group repeated without bound both contains an
+ * unbounded quantifier and begins with a repeated element — "(a+)+", "(\w+\s?)*", "((ab)+c)*": then the
+ * same text splits into repetitions in exponentially many ways. A repetition that begins with a fixed
+ * character (" \d+[a-z]+" repeated) cannot be split differently, and is not reported. */
+typedef struct GroupScan {
+        bool inner_unbounded; /* contains an unbounded quantifier at any depth */
+        bool seen_first;      /* its first element was looked at */
+        bool starts_repeated; /* that first element is quantified (*, +, ?, {…}) */
+        bool atomic;          /* "(?>…)": never backtracks into itself */
+} GroupScan;
+
 static void scan(const char *p, ssize_t limit, bool *ret_catch_all, bool *ret_nested) {
-        /* per open group: did it contain an unbounded quantifier? (depth is bounded: deeper is ignored) */
-        bool inner[64] = {};
+        GroupScan g[64] = {}; /* g[0] is the whole pattern; deeper nesting is treated as depth 63 */
         int depth = 0;
         bool greedy;
 
         *ret_catch_all = *ret_nested = false;
         for (size_t i = 0; p[i]; i++) {
                 char c = p[i];
+                size_t q;
+                int d = MIN(depth, 63);
 
-                if (c == '\\') { /* an escaped atom (\w, \., \d…): never a catch-all, may be quantified */
+                if (c == '(') {
+                        depth++;
+                        d = MIN(depth, 63);
+                        g[d] = (GroupScan) { .atomic = p[i + 1] == '?' && p[i + 2] == '>' };
+                        i += group_prefix(p + i + 1);
+                        continue;
+                }
+                if (c == '|') { /* a new alternative: it begins again */
+                        g[d].seen_first = false;
+                        continue;
+                }
+
+                /* an atom: an escape, a class, a closing group, or a plain character */
+                bool closing = false;
+                GroupScan closed = {};
+                if (c == '\\') {
                         if (!p[i + 1])
                                 return;
                         i++;
-                        if (unbounded_quantifier(p + i + 1, NULL) > 0 && depth > 0 && depth < 64)
-                                inner[depth] = true;
-                        continue;
-                }
-                if (c == '[') { /* character class: up to the closing ']' (a leading ']' is literal) */
+                } else if (c == '[') { /* up to the closing ']' (a leading ']' is literal) */
                         size_t k = i + 1;
 
                         if (p[k] == '^')
@@ -90,48 +132,30 @@ static void scan(const char *p, ssize_t limit, bool *ret_catch_all, bool *ret_ne
                         if (!p[k])
                                 return;
                         i = k;
-                        if (unbounded_quantifier(p + i + 1, NULL) > 0 && depth > 0 && depth < 64)
-                                inner[depth] = true;
-                        continue;
-                }
-                if (c == '(') {
-                        depth++;
-                        if (depth < 64)
-                                inner[depth] = false;
-                        continue;
-                }
-                if (c == ')') {
-                        bool had = depth > 0 && depth < 64 && inner[depth];
-                        bool atomic = false;
-
-                        /* an atomic group "(?>…)" never backtracks into itself */
-                        for (ssize_t k = (ssize_t) i - 1, d = 0; k >= 0; k--) {
-                                if (p[k] == ')' && (k == 0 || p[k - 1] != '\\'))
-                                        d++;
-                                else if (p[k] == '(' && (k == 0 || p[k - 1] != '\\')) {
-                                        if (d-- == 0) {
-                                                atomic = p[k + 1] == '?' && p[k + 2] == '>';
-                                                break;
-                                        }
-                                }
-                        }
+                } else if (c == ')') {
+                        closing = true;
+                        closed = g[d];
                         if (depth > 0)
                                 depth--;
-                        if (unbounded_quantifier(p + i + 1, NULL) > 0) {
-                                if (had && !atomic)
-                                        *ret_nested = true;
-                                if (depth > 0 && depth < 64)
-                                        inner[depth] = true;
-                        } else if (had && depth > 0 && depth < 64)
-                                inner[depth] = true;
-                        continue;
+                        d = MIN(depth, 63);
                 }
-                if (unbounded_quantifier(p + i + 1, &greedy) > 0) {
-                        if (depth > 0 && depth < 64)
-                                inner[depth] = true;
+
+                q = unbounded_quantifier(p + i + 1, &greedy);
+                bool quantified = q > 0 || p[i + 1] == '?' || p[i + 1] == '{';
+                if (!g[d].seen_first) {
+                        g[d].seen_first = true;
+                        g[d].starts_repeated = g[d].starts_repeated || quantified ||
+                                               (closing && closed.starts_repeated);
+                }
+                if (q > 0) {
+                        if (closing && closed.inner_unbounded && closed.starts_repeated && !closed.atomic)
+                                *ret_nested = true;
+                        g[d].inner_unbounded = true;
                         if (c == '.' && greedy && (limit < 0 || (ssize_t) i < limit))
                                 *ret_catch_all = true;
                 }
+                if (closing && closed.inner_unbounded)
+                        g[d].inner_unbounded = true;
         }
 }
 

@@ -195,15 +195,39 @@ bool journal_match_is_forgeable(const JournalMatch *m) {
                 "_UID", "_GID", "_SYSTEMD_INVOCATION_ID",
         };
 
+        /* Transports only journald itself produces: the kernel log (/dev/kmsg, writable by root only), the
+         * audit subsystem, journald's own messages. "syslog", "journal" and "stdout" say nothing of who. */
+        static const char *const trusted_terms[] = {
+                "_TRANSPORT=kernel", "_TRANSPORT=audit", "_TRANSPORT=driver",
+        };
+
         if (m->n_groups == 0)
                 return true;
         for (size_t i = 0; i < m->n_groups; i++) {
+                const JournalMatchGroup *g = &m->groups[i];
                 bool ok = false;
 
-                for (size_t k = 0; k < m->groups[i].n_terms && !ok; k++)
-                        for (size_t t = 0; t < ELEMENTSOF(trusted); t++)
-                                if (streq(m->groups[i].terms[k].field, trusted[t]))
-                                        ok = true;
+                /* A group is trustworthy when one of its fields is: a trusted field with any value, or
+                 * _TRANSPORT when every value it allows (same field = OR) is a trusted one. Terms are
+                 * sorted by field. */
+                for (size_t k = 0; k < g->n_terms && !ok;) {
+                        size_t e = k;
+                        bool field_ok = true;
+
+                        while (e < g->n_terms && streq(g->terms[e].field, g->terms[k].field))
+                                e++;
+                        for (size_t t = k; t < e; t++) {
+                                bool term_ok = false;
+
+                                for (size_t x = 0; x < ELEMENTSOF(trusted); x++)
+                                        term_ok = term_ok || streq(g->terms[t].field, trusted[x]);
+                                for (size_t x = 0; x < ELEMENTSOF(trusted_terms); x++)
+                                        term_ok = term_ok || streq(g->terms[t].term, trusted_terms[x]);
+                                field_ok = field_ok && term_ok;
+                        }
+                        ok = field_ok;
+                        k = e;
+                }
                 if (!ok)
                         return true;
         }

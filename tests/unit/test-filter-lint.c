@@ -65,7 +65,11 @@ static void test_nested(void) {
         } cases[] = {
                 { "^(a+)+$ from <HOST>", 1 },
                 { "^(\\w+\\s?)*$ <HOST>", 1 },
-                { "^(?:x[a-z]*y)+ <HOST>$", 1 },
+                { "^(?:x[a-z]*y)+ <HOST>$", 0 },              /* each repetition begins with 'x' */
+                { "^(?: \\d+[a-z]+)* <HOST>$", 0 },         /* … with a blank */
+                { "^(?P<u>\\S+ ?)+ <HOST>$", 1 },             /* named group, begins repeated */
+                { "^(?:a|b+c)+ <HOST>$", 1 },                 /* an alternative begins repeated */
+                { "^(?:b+c|a)+ <HOST>$", 1 },
                 { "^((ab)+c)* <HOST>$", 1 },
                 { "^(?>a+)+ <HOST>$", 0 },               /* atomic */
                 { "^(a+)? <HOST>$", 0 },                 /* bounded outer */

@@ -61,6 +61,10 @@ static void test_forgeable(void) {
                 { "_SYSTEMD_UNIT=ssh.service + _COMM=sshd", true }, /* one group is forgeable: so is the OR */
                 { "_SYSTEMD_UNIT=ssh.service + _EXE=/usr/sbin/sshd", false },
                 { "", true },
+                { "_TRANSPORT=kernel", false },                     /* only journald reads /dev/kmsg */
+                { "_TRANSPORT=syslog", true },
+                { "_TRANSPORT=kernel _TRANSPORT=syslog", true },    /* OR: syslog entries too */
+                { "_TRANSPORT=kernel _TRANSPORT=audit", false },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 g_autofree char *error = NULL;
