@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "expr.h"
 #include "filter-load.h"
 #include "ini.h"
 #include "macro.h"
@@ -69,6 +70,8 @@ JailConfig *jail_config_free(JailConfig *j) {
         free(j->ports);
         free(j->journalmatch);
         free(j->journalmatch_file);
+        free(j->bantime_formula);
+        free(j->bantime_multipliers);
         free(j);
         return NULL;
 }
@@ -277,15 +280,17 @@ static bool jail_name_valid(const char *name) {
 
 static const char *const jail_keys[] = {
         "enabled", "filter", "maxretry", "findtime", "bantime", "ignoreip", "ignoreself", "port",
-        "protocol", "blocktype", "journalmatch", "maxtracked",
+        "protocol", "blocktype", "journalmatch", "maxtracked", "bantime.increment", "bantime.factor",
+        "bantime.formula", "bantime.multipliers", "bantime.maxtime", "bantime.rndtime", "bantime.overalljails",
+        "dbpurgeage",
 };
 
 /* fail2ban jail options that we accept but do not act on yet. Prefixes end in '.' or '_'. */
 static const char *const jail_keys_unsupported[] = {
         "action", "banaction", "banaction_allports", "logpath", "backend", "usedns", "chain", "logencoding",
         "mta", "destemail", "sender", "sendername", "ignorecommand", "ignorecache", "maxlines", "maxmatches",
-        "datepattern", "failregex", "ignoreregex", "prefregex", "mode", "dbfile", "dbpurgeage", "skip_if_nologs",
-        "fail2ban_agent", "bantime.", "action_", "banaction.",
+        "datepattern", "failregex", "ignoreregex", "prefregex", "mode", "dbfile", "skip_if_nologs",
+        "fail2ban_agent", "action_", "banaction.",
 };
 
 static bool key_in(const char *key, const char *const *table, size_t n) {
@@ -309,6 +314,117 @@ static int jail_error(JailParser *p, const char *file, unsigned line, const char
         va_end(ap);
         ini_error(p->errors, file, line, "%s", msg);
         return -EINVAL;
+}
+
+/* bantime.* and dbpurgeage (see config.h). Returns 0 or -EINVAL after recording every error. */
+static int jail_parse_escalation(JailParser *p, JailConfig *j) {
+        const char *file;
+        unsigned line;
+        int r, k, ok = 0;
+
+        j->bantime_factor = 1;
+        j->dbpurgeage_usec = USEC_PER_DAY;
+
+        {
+                g_autofree char *v = NULL;
+
+                k = jail_get(p, "bantime.increment", " ", &v, &file, &line);
+                if (k > 0 && (r = parse_bool(v)) < 0)
+                        ok = jail_error(p, file, line, "invalid bantime.increment '%s'", v);
+                else if (k > 0)
+                        j->bantime_increment = r;
+        }
+        {
+                g_autofree char *v = NULL;
+
+                k = jail_get(p, "bantime.overalljails", " ", &v, &file, &line);
+                if (k > 0 && (r = parse_bool(v)) < 0)
+                        ok = jail_error(p, file, line, "invalid bantime.overalljails '%s'", v);
+                else if (k > 0)
+                        j->bantime_overalljails = r;
+        }
+        {
+                g_autofree char *v = NULL;
+                char *end;
+
+                k = jail_get(p, "bantime.factor", " ", &v, &file, &line);
+                if (k > 0) {
+                        double f = g_ascii_strtod(g_strstrip(v), &end);
+
+                        if (end == v || *end || !(f > 0) || f > 1e6)
+                                ok = jail_error(p, file, line, "invalid bantime.factor '%s' (a number > 0)", v);
+                        else
+                                j->bantime_factor = f;
+                }
+        }
+        static const struct {
+                const char *key;
+                size_t offset;
+                bool allow_zero;
+        } durations[] = {
+                { "bantime.maxtime", offsetof(JailConfig, bantime_maxtime_usec), false },
+                { "bantime.rndtime", offsetof(JailConfig, bantime_rndtime_usec), true },
+                { "dbpurgeage", offsetof(JailConfig, dbpurgeage_usec), false },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(durations); i++) {
+                g_autofree char *v = NULL;
+                usec_t u;
+
+                k = jail_get(p, durations[i].key, " ", &v, &file, &line);
+                if (k <= 0 || isempty(g_strstrip(v)))
+                        continue;
+                if (parse_duration(v, &u) < 0 || u == USEC_INFINITY || (u == 0 && !durations[i].allow_zero))
+                        ok = jail_error(p, file, line, "invalid %s '%s'", durations[i].key, v);
+                else
+                        *(usec_t *) ((uint8_t *) j + durations[i].offset) = u;
+        }
+        {
+                g_autofree char *v = NULL;
+
+                k = jail_get(p, "bantime.multipliers", " ", &v, &file, &line);
+                if (k > 0 && !isempty(g_strstrip(v))) {
+                        g_auto(GStrv) parts = g_strsplit_set(v, " \t,", -1);
+                        GArray *m = g_array_new(false, false, sizeof(unsigned));
+
+                        for (char **x = parts; *x; x++) {
+                                unsigned u;
+
+                                if (!**x)
+                                        continue;
+                                if (parse_unsigned(*x, 1, &u) < 0) {
+                                        ok = jail_error(p, file, line, "invalid bantime.multipliers entry '%s'", *x);
+                                        continue;
+                                }
+                                g_array_append_val(m, u);
+                        }
+                        j->n_bantime_multipliers = m->len;
+                        j->bantime_multipliers = (unsigned *) (void *) g_array_free(m, false);
+                }
+        }
+        {
+                g_autofree char *v = NULL, *error = NULL;
+                Expr *e = NULL;
+
+                k = jail_get(p, "bantime.formula", " ", &v, &file, &line);
+                if (k > 0 && !isempty(g_strstrip(v))) {
+                        static const ExprVariable known[] = { { "ban.Time", 0 }, { "ban.Count", 0 }, { "banFactor", 0 } };
+
+                        r = expr_parse(v, &e, &error);
+                        if (r < 0)
+                                ok = jail_error(p, file, line, "invalid bantime.formula: %s", error);
+                        else {
+                                g_auto(GStrv) unknown = expr_unknown_variables(e, known, ELEMENTSOF(known));
+
+                                if (unknown)
+                                        ok = jail_error(p, file, line, "bantime.formula uses '%s': only ban.Time, "
+                                                        "ban.Count and banFactor are known", unknown[0]);
+                                else
+                                        j->bantime_formula = TAKE_PTR(v);
+                                expr_free(e);
+                        }
+                }
+        }
+        return ok;
 }
 
 static int jail_parse(JailParser *p, JailConfig **ret) {
@@ -445,6 +561,9 @@ static int jail_parse(JailParser *p, JailConfig **ret) {
                         }
                 }
         }
+        r = jail_parse_escalation(p, j);
+        if (r < 0)
+                ok = r;
         {
                 GET(journalmatch, " ");
                 if (k > 0 && !isempty(journalmatch)) {

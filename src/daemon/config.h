@@ -71,7 +71,26 @@ typedef struct JailConfig {
         unsigned journalmatch_line;
 
         unsigned maxtracked; /* hard cap on addresses tracked with failures (default 50000) */
+
+        /* Escalation for repeat offenders (fail2ban's bantime.* keys). With increment, the N-th ban of an
+         * address (N-1 earlier bans within dbpurgeage, in this jail or in all with overalljails) lasts
+         *   bantime * multipliers[min(N-1, last)]                   when multipliers are given, else
+         *   formula(ban.Time = bantime s, ban.Count = N-1, banFactor = factor)   (default formula:
+         *   ban.Time * (1 << (ban.Count if ban.Count < 20 else 20)) * banFactor)
+         * plus a random 0..rndtime, at most maxtime. */
+        bool bantime_increment;
+        double bantime_factor;          /* default 1 */
+        char *bantime_formula;          /* NULL: the default formula; validated at load */
+        unsigned *bantime_multipliers;
+        size_t n_bantime_multipliers;
+        usec_t bantime_maxtime_usec;    /* 0: no cap */
+        usec_t bantime_rndtime_usec;    /* 0: none */
+        bool bantime_overalljails;
+        usec_t dbpurgeage_usec;         /* how long a ban counts as an earlier ban (default 1d) */
 } JailConfig;
+
+/* fail2ban's default bantime.formula */
+#define BANTIME_FORMULA_DEFAULT "ban.Time * (1 << (ban.Count if ban.Count < 20 else 20)) * banFactor"
 
 typedef struct Config {
         JailConfig **jails; /* every jail section found, enabled or not, sorted by name */

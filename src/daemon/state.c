@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <glib.h>
+#include <limits.h>
 #include <sqlite3.h>
 
 #include "macro.h"
 #include "state.h"
 
-#define STATE_SCHEMA_VERSION 1
+#define STATE_SCHEMA_VERSION 2
 
 struct State {
         sqlite3 *db;
@@ -14,6 +15,10 @@ struct State {
         sqlite3_stmt *delete_expired;
         sqlite3_stmt *delete_jail;
         sqlite3_stmt *set_cursor;
+        sqlite3_stmt *add_history;
+        sqlite3_stmt *count_history;
+        sqlite3_stmt *count_history_jail;
+        sqlite3_stmt *prune_history;
         bool in_transaction;
 };
 
@@ -31,6 +36,15 @@ static const char schema_v1[] =
         "  ban_count INTEGER NOT NULL,"
         "  PRIMARY KEY (jail, address));"
         "CREATE INDEX IF NOT EXISTS bans_end ON bans (end_usec);";
+
+/* Version 2: the history of bans, for escalation (bantime.increment) and its pruning (dbpurgeage). */
+static const char schema_v2[] =
+        "CREATE TABLE IF NOT EXISTS history ("
+        "  jail TEXT NOT NULL,"
+        "  address TEXT NOT NULL,"
+        "  time_usec INTEGER NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS history_address ON history (address, time_usec);"
+        "CREATE INDEX IF NOT EXISTS history_time ON history (time_usec);";
 
 static int errno_from_sqlite(int rc) {
         switch (rc & 0xff) {
@@ -86,6 +100,10 @@ State *state_free(State *s) {
         sqlite3_finalize(s->delete_expired);
         sqlite3_finalize(s->delete_jail);
         sqlite3_finalize(s->set_cursor);
+        sqlite3_finalize(s->add_history);
+        sqlite3_finalize(s->count_history);
+        sqlite3_finalize(s->count_history_jail);
+        sqlite3_finalize(s->prune_history);
         sqlite3_close_v2(s->db);
         free(s);
         return NULL;
@@ -118,13 +136,19 @@ static int state_migrate(State *s, char **ret_error) {
         if (version == STATE_SCHEMA_VERSION)
                 return 0;
 
-        /* 0 → 1: a new (empty) database. Later versions add steps here, each in its own transaction. */
-        g_autofree char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;", schema_v1,
-                                               STATE_SCHEMA_VERSION);
-        r = exec_sql(s, sql, ret_error);
-        if (r < 0)
-                (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return r;
+        /* Each step in its own transaction: 0 → 1 (a new database), 1 → 2 (ban history). */
+        static const char *const steps[] = { schema_v1, schema_v2 };
+        for (int v = version; v < STATE_SCHEMA_VERSION; v++) {
+                g_autofree char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+                                                       steps[v], v + 1);
+
+                r = exec_sql(s, sql, ret_error);
+                if (r < 0) {
+                        (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                        return r;
+                }
+        }
+        return 0;
 }
 
 int state_open(const char *dir, State **ret, char **ret_error) {
@@ -171,7 +195,12 @@ int state_open(const char *dir, State **ret, char **ret_error) {
             prepare(s, "DELETE FROM bans WHERE jail = ?1 AND address = ?2", &s->delete_ban) < 0 ||
             prepare(s, "DELETE FROM bans WHERE end_usec >= 0 AND end_usec <= ?1", &s->delete_expired) < 0 ||
             prepare(s, "DELETE FROM bans WHERE jail = ?1", &s->delete_jail) < 0 ||
-            prepare(s, "INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', ?1)", &s->set_cursor) < 0) {
+            prepare(s, "INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', ?1)", &s->set_cursor) < 0 ||
+            prepare(s, "INSERT INTO history (jail, address, time_usec) VALUES (?1, ?2, ?3)", &s->add_history) < 0 ||
+            prepare(s, "SELECT count(*) FROM history WHERE address = ?1 AND time_usec > ?2", &s->count_history) < 0 ||
+            prepare(s, "SELECT count(*) FROM history WHERE address = ?1 AND time_usec > ?2 AND jail = ?3",
+                    &s->count_history_jail) < 0 ||
+            prepare(s, "DELETE FROM history WHERE time_usec <= ?1", &s->prune_history) < 0) {
                 if (ret_error)
                         *ret_error = g_strdup(sqlite3_errmsg(s->db));
                 return errno_from_sqlite(sqlite3_errcode(s->db));
@@ -328,4 +357,37 @@ int state_foreach_ban(State *s, usec_t now, state_ban_callback_t cb, void *userd
         if (ret_skipped)
                 *ret_skipped = skipped;
         return r < 0 ? r : n;
+}
+
+int state_add_history(State *s, const char *jail, const Address *address, usec_t when) {
+        char addr[ADDRESS_STRING_MAX];
+
+        (void) address_to_string(address, addr);
+        sqlite3_bind_text(s->add_history, 1, jail, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s->add_history, 2, addr, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s->add_history, 3, (sqlite3_int64) when);
+        return step_done(s, s->add_history);
+}
+
+int state_count_history(State *s, const char *jail, const Address *address, usec_t since) {
+        sqlite3_stmt *st = jail ? s->count_history_jail : s->count_history;
+        char addr[ADDRESS_STRING_MAX];
+        int rc, n = 0;
+
+        (void) address_to_string(address, addr);
+        sqlite3_bind_text(st, 1, addr, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64) since);
+        if (jail)
+                sqlite3_bind_text(st, 3, jail, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                n = (int) MIN(sqlite3_column_int64(st, 0), (sqlite3_int64) INT_MAX);
+        (void) sqlite3_reset(st);
+        (void) sqlite3_clear_bindings(st);
+        return rc == SQLITE_ROW ? n : errno_from_sqlite(rc);
+}
+
+int state_prune_history(State *s, usec_t before) {
+        sqlite3_bind_int64(s->prune_history, 1, (sqlite3_int64) before);
+        return step_done(s, s->prune_history);
 }

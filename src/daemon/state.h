@@ -51,3 +51,10 @@ int state_get_cursor(State *s, char **ret);
 typedef void (*state_ban_callback_t)(const char *jail, const Address *address, usec_t start_usec, usec_t end_usec,
                                      unsigned failures, unsigned ban_count, void *userdata);
 int state_foreach_ban(State *s, usec_t now, state_ban_callback_t cb, void *userdata, unsigned *ret_skipped);
+
+/* The history of bans, for escalation: one row per ban. state_count_history() counts the bans of ADDRESS
+ * after SINCE, in JAIL or in every jail (NULL). state_prune_history() drops rows at or before BEFORE
+ * (dbpurgeage). */
+int state_add_history(State *s, const char *jail, const Address *address, usec_t when);
+int state_count_history(State *s, const char *jail, const Address *address, usec_t since);
+int state_prune_history(State *s, usec_t before);

@@ -110,6 +110,55 @@ static void test_roundtrip(void) {
         remove_dir(dir);
 }
 
+static void test_history(void) {
+        char *dir = make_dir();
+        State *s = NULL;
+        Address a, b;
+
+        g_assert_cmpint(state_open(dir, &s, NULL), ==, 0);
+        g_assert_cmpint(address_parse("192.0.2.1", &a), ==, 0);
+        g_assert_cmpint(address_parse("2001:db8::1", &b), ==, 0);
+        g_assert_cmpint(state_add_history(s, "sshd", &a, 100), ==, 1);
+        g_assert_cmpint(state_add_history(s, "sshd", &a, 200), ==, 1);
+        g_assert_cmpint(state_add_history(s, "web", &a, 300), ==, 1);
+        g_assert_cmpint(state_add_history(s, "sshd", &b, 300), ==, 1);
+        g_assert_cmpint(state_count_history(s, "sshd", &a, 0), ==, 2);
+        g_assert_cmpint(state_count_history(s, NULL, &a, 0), ==, 3);
+        g_assert_cmpint(state_count_history(s, NULL, &a, 150), ==, 2);
+        g_assert_cmpint(state_count_history(s, "web", &b, 0), ==, 0);
+        g_assert_cmpint(state_prune_history(s, 200), ==, 2);
+        g_assert_cmpint(state_count_history(s, NULL, &a, 0), ==, 1);
+        state_free(s);
+        remove_dir(dir);
+}
+
+static void test_migration(void) {
+        /* a version 1 database (as the first release wrote it) gains the history table, keeping its bans */
+        char *dir = make_dir();
+        g_autofree char *path = g_build_filename(dir, STATE_DB_NAME, NULL);
+        State *s = NULL;
+        sqlite3 *db;
+
+        g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+        g_assert_cmpint(sqlite3_exec(db,
+                                     "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
+                                     "CREATE TABLE bans (jail TEXT NOT NULL, address TEXT NOT NULL, start_usec INTEGER "
+                                     "NOT NULL, end_usec INTEGER NOT NULL, failures INTEGER NOT NULL, ban_count "
+                                     "INTEGER NOT NULL, PRIMARY KEY (jail, address));"
+                                     "INSERT INTO bans VALUES ('sshd', '192.0.2.9', 1, -1, 5, 1);"
+                                     "PRAGMA user_version = 1;",
+                                     NULL, NULL, NULL), ==, SQLITE_OK);
+        sqlite3_close(db);
+        g_assert_cmpint(state_open(dir, &s, NULL), ==, 0);
+        g_autoptr(GPtrArray) l = list(s, 1000);
+        g_assert_cmpuint(l->len, ==, 1);
+        Address a;
+        g_assert_cmpint(address_parse("192.0.2.9", &a), ==, 0);
+        g_assert_cmpint(state_add_history(s, "sshd", &a, 5), ==, 1);
+        state_free(s);
+        remove_dir(dir);
+}
+
 static void test_corrupt(void) {
         char *dir = make_dir();
         g_autofree char *path = g_build_filename(dir, STATE_DB_NAME, NULL), *error = NULL, *moved = NULL;
@@ -164,6 +213,8 @@ static void test_unusable_dir(void) {
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/state/roundtrip", test_roundtrip);
+        g_test_add_func("/state/history", test_history);
+        g_test_add_func("/state/migration", test_migration);
         g_test_add_func("/state/corrupt", test_corrupt);
         g_test_add_func("/state/newer-schema", test_newer_schema);
         g_test_add_func("/state/unusable-dir", test_unusable_dir);
