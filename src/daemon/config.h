@@ -77,7 +77,8 @@ typedef struct JailConfig {
          *   bantime * multipliers[min(N-1, last)]                   when multipliers are given, else
          *   formula(ban.Time = bantime s, ban.Count = N-1, banFactor = factor)   (default formula:
          *   ban.Time * (1 << (ban.Count if ban.Count < 20 else 20)) * banFactor)
-         * plus a random 0..rndtime, at most maxtime. */
+         * plus a random 0..rndtime, at most maxtime. As in fail2ban, all of these apply only with
+         * bantime.increment = true. */
         bool bantime_increment;
         double bantime_factor;          /* default 1 */
         char *bantime_formula;          /* NULL: the default formula; validated at load */

@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <inttypes.h>
 
+#include "expr.h"
 #include "log.h"
 #include "manager-internal.h"
 #include "message-ids.h"
@@ -55,17 +56,78 @@ static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata) {
 
         (void) ban_table_expire(m->bans, now, on_ban_expired, m);
         if (m->state) {
+                usec_t purge = 0;
+
                 r = state_delete_expired(m->state, now);
                 if (r < 0)
                         log_warning_errno(r, "Failed to delete expired bans from the database, ignoring: %m");
+                /* the ban history only matters for dbpurgeage (the longest of all jails) */
+                for (size_t i = 0; i < m->n_jails; i++)
+                        purge = MAX(purge, m->jails[i]->rules->config->dbpurgeage_usec);
+                if (purge > 0 && now > purge && (r = state_prune_history(m->state, now - purge)) < 0)
+                        log_warning_errno(r, "Failed to prune the ban history, ignoring: %m");
         }
         manager_arm_expiry(m);
         manager_update_status(m);
         return 0;
 }
 
-static void manager_ban(Manager *m, Jail *j, const Address *a, unsigned failures) {
+/* The length of a new ban of A in J: the jail's bantime, or with bantime.increment the escalated one for an
+ * address banned before (see config.h). *ret_count is the number of this ban (1 for the first). */
+static usec_t manager_bantime(Manager *m, const Jail *j, const Address *a, usec_t now, unsigned *ret_count) {
         const JailConfig *c = j->rules->config;
+        double base_s = (double) c->bantime_usec / (double) USEC_PER_SEC, secs;
+        int earlier = 0;
+        usec_t u;
+
+        *ret_count = 1;
+        if (!c->bantime_increment || c->bantime_usec == USEC_INFINITY)
+                return c->bantime_usec;
+
+        if (m->state) {
+                earlier = state_count_history(m->state, c->bantime_overalljails ? NULL : j->name, a,
+                                              now > c->dbpurgeage_usec ? now - c->dbpurgeage_usec : 0);
+                if (earlier < 0) {
+                        log_warning_errno(earlier, "%s: failed to read the ban history, not escalating: %m", j->name);
+                        earlier = 0;
+                }
+        }
+        /* bans of this batch are not in the history yet */
+        for (guint i = 0; i < m->pending->len; i++) {
+                const PendingBan *p = &g_array_index(m->pending, PendingBan, i);
+
+                if (address_equal(&p->address, a) && (c->bantime_overalljails || p->jail == j))
+                        earlier++;
+        }
+
+        if (c->n_bantime_multipliers > 0)
+                secs = base_s * c->bantime_multipliers[MIN((size_t) earlier, c->n_bantime_multipliers - 1)];
+        else {
+                const ExprVariable vars[] = {
+                        { "ban.Time", base_s }, { "ban.Count", earlier }, { "banFactor", c->bantime_factor },
+                };
+                g_autofree char *error = NULL;
+                Expr *e = NULL;
+
+                if (expr_parse(c->bantime_formula ?: BANTIME_FORMULA_DEFAULT, &e, &error) < 0 ||
+                    expr_evaluate(e, vars, ELEMENTSOF(vars), &secs) < 0 || !(secs > 0)) {
+                        log_warning("%s: bantime.formula gave no usable time, using bantime", j->name);
+                        secs = base_s;
+                }
+                expr_free(e);
+        }
+        /* at most 100 years (the kernel refuses longer timeouts), at least a second */
+        secs = MIN(MAX(secs, 1.0), 100.0 * 365.25 * 86400.0);
+        u = (usec_t) (secs * (double) USEC_PER_SEC);
+        if (c->bantime_rndtime_usec > 0)
+                u += (usec_t) (g_random_double() * (double) c->bantime_rndtime_usec);
+        if (c->bantime_maxtime_usec > 0)
+                u = MIN(u, c->bantime_maxtime_usec);
+        *ret_count = (unsigned) earlier + 1;
+        return u;
+}
+
+static void manager_ban(Manager *m, Jail *j, const Address *a, unsigned failures) {
         usec_t now = now_usec(CLOCK_REALTIME), end;
         Ban *b = NULL;
         int r;
@@ -74,17 +136,23 @@ static void manager_ban(Manager *m, Jail *j, const Address *a, unsigned failures
          * banned it, in-flight connections). The ban is not extended: the kernel's element keeps its
          * timeout (an "add element" of an existing element does not change it on older kernels), and the
          * table must say what the kernel does. */
+        (void) ban_table_expire(m->bans, now, on_ban_expired, m); /* the timer may lag by up to a second */
         if (ban_table_get(m->bans, j->name, a))
                 return;
 
-        end = c->bantime_usec == USEC_INFINITY ? USEC_INFINITY : now + c->bantime_usec;
+        unsigned ban_count;
+        usec_t bantime = manager_bantime(m, j, a, now, &ban_count);
+
+        end = bantime == USEC_INFINITY ? USEC_INFINITY : now + bantime;
         r = ban_table_add(m->bans, j->name, a, now, end, failures, &b);
         if (r < 0) {
                 log_error_errno(r, "%s: failed to record ban: %m", j->name);
                 return;
         }
+        if (b)
+                b->ban_count = ban_count;
 
-        r = nft_backend_queue_ban(m->nft, j->name, a, c->bantime_usec);
+        r = nft_backend_queue_ban(m->nft, j->name, a, bantime);
         if (r < 0) {
                 log_error_errno(r, "%s: failed to queue ban: %m", j->name);
                 (void) ban_table_remove(m->bans, j->name, a);
@@ -93,9 +161,9 @@ static void manager_ban(Manager *m, Jail *j, const Address *a, unsigned failures
         PendingBan p = {
                 .jail = j,
                 .address = *a,
-                .bantime_usec = c->bantime_usec,
+                .bantime_usec = bantime,
                 .failures = failures,
-                .ban_count = b ? b->ban_count : 1,
+                .ban_count = ban_count,
         };
         g_array_append_val(m->pending, p);
 }
@@ -123,6 +191,8 @@ static void manager_save_batch(Manager *m) {
 
                 if (b)
                         r = state_put_ban(m->state, b);
+                if (r >= 0)
+                        r = state_add_history(m->state, p->jail->name, &p->address, b ? b->start_usec : now_usec(CLOCK_REALTIME));
         }
         if (r >= 0 && cursor)
                 r = state_set_cursor(m->state, cursor);
