@@ -68,6 +68,20 @@ journalctl --no-pager -o verbose MESSAGE_ID=$PC_MSG_BAN --output-fields=MESSAGE,
 say "what sshd logged (journalctl _SYSTEMD_UNIT=ssh.service)"
 journalctl --no-pager -o short-precise _SYSTEMD_UNIT=ssh.service | grep -E 'Failed|Invalid' | sed 's/^/   /'
 
+say "a reboot: stop portcullisd, flush the whole ruleset, start it again"
+pc_daemon_stop
+nft flush ruleset
+pc_daemon_start 2>/dev/null || tb_die "portcullisd did not restart"
+grep -o 'Restored.*' "$PC_DAEMON_LOG" | tail -n 1 | sed 's/^/   /'
+nft list set inet portcullis sshd_v4 | grep elements | sed 's/^/   /'
+nft list set inet portcullis sshd_v6 | grep elements | sed 's/^/   /'
+
+say "someone runs 'nft flush ruleset' while portcullisd runs: it puts its table back"
+nft flush ruleset
+sleep 0.5
+journalctl --no-pager -q -o cat MESSAGE_ID=55a07132f710485f870bd07be40ef300 | tail -n 1 | sed 's/^/   /'
+nft list set inet portcullis sshd_v4 | grep elements | sed 's/^/   /'
+
 say "stopping portcullisd (bans stay in the kernel until they expire); tearing the sandbox down"
 pc_daemon_stop
 exit 0
