@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "macro.h"
+#include "ruleset.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
 
@@ -225,7 +226,7 @@ int verb_import_fail2ban(int n_args, char **args, const CtlOptions *o) {
                                "# [DEFAULT] holds what every imported jail shares; jails/ has one file per jail.\n\n"
                                "[DEFAULT]\n", args[1]);
         for (SharedKey k = 0; k < _SHARED_MAX; k++)
-                if (shared[k]) {
+                if (!isempty(shared[k])) {
                         g_autofree char *e = escape_value(shared[k]);
 
                         g_string_append_printf(defaults, "%s = %s\n", shared_key_names[k], e);
@@ -248,7 +249,7 @@ int verb_import_fail2ban(int n_args, char **args, const CtlOptions *o) {
                 for (SharedKey k = 0; k < _SHARED_MAX; k++) {
                         g_autofree char *v = shared_value(j, k), *e = NULL;
 
-                        if (shared[k])
+                        if (shared[k] || isempty(v))
                                 continue;
                         e = escape_value(v);
                         g_string_append_printf(s, "%s = %s\n", shared_key_names[k], e);
@@ -282,6 +283,20 @@ int verb_import_fail2ban(int n_args, char **args, const CtlOptions *o) {
                c->n_warnings > 0 ? "\n" : "", n_enabled, n_enabled == 1 ? "" : "s", n_filters,
                n_filters == 1 ? "" : "s", args[1], out, n_disabled, n_disabled == 1 ? "" : "s", c->n_warnings,
                c->n_warnings == 1 ? "" : "s");
-        printf("Check it with: portcullisctl check-config --config-dir=%s\n", out);
+
+        /* 5. Compile what was written, as the daemon will: filters fail2ban accepts may still be
+         * refused here (see docs), and the administrator should know now. */
+        Ruleset *rs = NULL;
+        g_autofree char *compile_error = NULL;
+        ConfigPaths paths = { .config_dir = out };
+        r = ruleset_load(&paths, &rs, &compile_error);
+        if (r < 0) {
+                fprintf(stderr, "%s\n", compile_error ? compile_error : strerror(-r));
+                fprintf(stderr, "The imported configuration in %s does not load yet: fix the errors above, then run "
+                        "portcullisctl check-config --config-dir=%s\n", out, out);
+                return CTL_EXIT_FAILURE;
+        }
+        ruleset_free(rs);
+        printf("The imported configuration loads; check it with: portcullisctl check-config --config-dir=%s\n", out);
         return CTL_EXIT_OK;
 }
