@@ -82,22 +82,45 @@ static BlockType block_type_from_fail2ban(const char *s) {
         return block_type_from_string(verb);
 }
 
-/* Splits an action value into its action specifications: at blanks and newlines outside brackets and
- * quotes. Consecutive bracket groups ("nftables[blocktype=drop][port=ssh]", which fail2ban's
- * "action_ = %(banaction)s[…]" makes from "banaction = nftables[blocktype=drop]") are merged into one. */
-static GPtrArray *split_actions(const char *text) {
+/* Splits an action value into its action specifications: at blanks and line ends outside brackets and
+ * quotes (an argument list may continue on the next line). Consecutive bracket groups
+ * ("nftables[blocktype=drop][port=ssh]", which fail2ban's "action_ = %(banaction)s[…]" makes from
+ * "banaction = nftables[blocktype=drop]") are merged into one. Each spec is paired in ORIGINS with the
+ * line it starts on. */
+static GPtrArray *split_actions(const IniLines *l, GPtrArray *origins) {
         GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GString) cur = g_string_new(NULL);
+        g_autoptr(GString) text = g_string_new(NULL);
+        g_autoptr(GArray) line_of = g_array_new(FALSE, FALSE, sizeof(size_t));
+        size_t start = 0;
         unsigned depth = 0;
         char quote = 0;
 
-        for (const char *p = text;; p++) {
+        /* One text, with the line index of every byte. */
+        for (size_t i = 0; i < l->n; i++) {
+                size_t n = strlen(l->lines[i].text) + 1;
+
+                g_string_append(text, l->lines[i].text);
+                g_string_append_c(text, '\n');
+                for (size_t k = 0; k < n; k++)
+                        g_array_append_val(line_of, i);
+        }
+
+        for (const char *p = text->str;; p++) {
                 if (*p == '\0' || (depth == 0 && !quote && g_ascii_isspace(*p))) {
-                        if (cur->len > 0)
+                        if (cur->len > 0) {
                                 g_ptr_array_add(out, g_strdup(cur->str));
+                                g_ptr_array_add(origins, (gpointer) &l->lines[g_array_index(line_of, size_t, start)]);
+                        }
                         g_string_truncate(cur, 0);
                         if (*p == '\0')
                                 break;
+                        continue;
+                }
+                if (cur->len == 0)
+                        start = (size_t) (p - text->str);
+                if (*p == '\n') {
+                        g_string_append_c(cur, ' ');
                         continue;
                 }
                 if (quote) {
@@ -136,7 +159,7 @@ static int jail_apply_actions(JailParser *p, JailConfig *j) {
         const IniValue *v = ini_document_lookup(p->doc, j->name, "action");
         bool banned = false;
         IniLines l = {};
-        int r;
+        int r, failed = 0;
 
         if (!v)
                 return 0;
@@ -144,11 +167,11 @@ static int jail_apply_actions(JailParser *p, JailConfig *j) {
         if (r < 0)
                 return r;
 
-        for (size_t i = 0; i < l.n; i++) {
-                const IniLine *line = &l.lines[i];
-                g_autoptr(GPtrArray) specs = split_actions(line->text);
-
+        g_autoptr(GPtrArray) origins = g_ptr_array_new();
+        g_autoptr(GPtrArray) specs = split_actions(&l, origins);
+        {
                 for (guint k = 0; k < specs->len; k++) {
+                        const IniLine *line = origins->pdata[k];
                         g_autoptr(GHashTable) args = NULL;
                         g_autofree char *name = NULL, *msg = NULL, *lower = NULL;
                         const char *a;
@@ -182,7 +205,14 @@ static int jail_apply_actions(JailParser *p, JailConfig *j) {
                         if (a) {
                                 BlockType t = block_type_from_fail2ban(a);
 
-                                if (t < 0)
+                                if (g_ascii_strncasecmp(a, "return", 6) == 0 || g_ascii_strncasecmp(a, "accept", 6) == 0) {
+                                        /* pass2allow-style jails let the matched addresses in: the
+                                         * opposite of a ban. Banning them instead would be wrong. */
+                                        ini_error(p->errors, line->file, line->line,
+                                                  "jail '%s': blocktype '%s' of action '%s' allows the addresses instead "
+                                                  "of banning them, which portcullis cannot do", j->name, a, name);
+                                        failed = -EINVAL;
+                                } else if (t < 0)
                                         add_warning(p->warnings, line->file, line->line,
                                                     "jail '%s': blocktype '%s' of action '%s' is not supported (drop or "
                                                     "reject), using %s", j->name, a, name, block_type_to_string(j->blocktype));
@@ -214,7 +244,7 @@ static int jail_apply_actions(JailParser *p, JailConfig *j) {
                                 if (parse_ports(a, j->protocol, &ports, &n_ports, &bad) < 0) {
                                         ini_error(p->errors, line->file, line->line, "jail '%s': invalid port '%s' in action '%s'",
                                                   j->name, bad, name);
-                                        r = -EINVAL;
+                                        failed = -EINVAL;
                                 } else {
                                         free(j->ports);
                                         j->ports = ports;
@@ -229,7 +259,7 @@ static int jail_apply_actions(JailParser *p, JailConfig *j) {
                             "jail '%s' has no firewall action under fail2ban (it only notifies or does nothing); "
                             "portcullis bans", j->name);
         ini_lines_done(&l);
-        return r < 0 ? r : 0;
+        return failed;
 }
 
 /* Whether J, whose filter is loaded, can read the journal: backend = systemd, or another backend and a
@@ -377,8 +407,9 @@ static int load_jail(Fail2banLoader *l, JailParser *p, JailConfig **ret) {
                 if (enabled) {
                         ini_error(p->errors, s->file, s->line,
                                   "invalid jail name '%s' for portcullis (a letter, then up to %u letters, digits, "
-                                  "'_', '.' or '-'): rename the section, e.g. [%s%s]",
-                                  s->name, JAIL_NAME_MAX - 1, g_ascii_isalpha(s->name[0]) ? "" : "x", s->name);
+                                  "'_', '.' or '-'): disable it and define it again under another name in "
+                                  "jail.local, e.g. [%s%s] with filter = %s",
+                                  s->name, JAIL_NAME_MAX - 1, g_ascii_isalpha(s->name[0]) ? "" : "x", s->name, s->name);
                         return -EINVAL;
                 }
                 add_warning(l->warnings, s->file, s->line,

@@ -265,6 +265,32 @@ static void test_invalid_name_enabled(void) {
         fixture_remove(g_steal_pointer(&dir));
 }
 
+static void test_action_args(void) {
+        /* An argument list continued on the next line; the action's port and blocktype win over the
+         * jail's. */
+        g_autofree char *dir = fixture_with("jail.d/zz-webapp.local",
+                                            "[webapp]\n"
+                                            "action = %(banaction)s[port=\"8080:8090\", protocol=\"tcp\",\n"
+                                            "                      blocktype=\"DROP\"]\n");
+        g_autofree char *error = NULL;
+        Config *c = NULL;
+
+        g_assert_cmpint(config_load_fail2ban(dir, &c, &error), ==, 0);
+        assert_ports(find_jail(c, "webapp"), "8080-8090");
+        g_assert_cmpint(find_jail(c, "webapp")->blocktype, ==, BLOCK_TYPE_DROP);
+        config_free(c);
+        fixture_remove(g_steal_pointer(&dir));
+
+        /* pass2allow-style: the addresses are let in, not banned. */
+        dir = fixture_with("jail.d/zz-webapp.local", "[webapp]\naction = %(action_)s[blocktype=RETURN]\n");
+        g_assert_cmpint(config_load_fail2ban(dir, &c, &error), ==, -EINVAL);
+        g_test_message("%s", error);
+        g_assert_nonnull(strstr(error, "blocktype 'RETURN'"));
+        g_autofree char *at = where(dir, "jail.d/zz-webapp.local", "action =");
+        g_assert_true(g_str_has_prefix(error, at));
+        fixture_remove(g_steal_pointer(&dir));
+}
+
 static void test_not_fail2ban(void) {
         g_autofree char *tmp = g_dir_make_tmp("f2b-empty-XXXXXX", NULL), *error = NULL;
         Config *c = NULL;
@@ -383,6 +409,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/config-fail2ban/warnings", test_warnings);
         g_test_add_func("/config-fail2ban/log-file-only", test_log_file_only);
         g_test_add_func("/config-fail2ban/invalid-name-enabled", test_invalid_name_enabled);
+        g_test_add_func("/config-fail2ban/action-args", test_action_args);
         g_test_add_func("/config-fail2ban/not-fail2ban", test_not_fail2ban);
         g_test_add_func("/config-fail2ban/ruleset", test_ruleset);
         g_test_add_func("/config-fail2ban/import", test_import);
