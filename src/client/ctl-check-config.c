@@ -64,7 +64,8 @@ int verb_check_config(int n_args, char **args, const CtlOptions *o) {
         int r;
 
         if (n_args != 1) {
-                log_error("Usage: portcullisctl check-config [--config-dir=DIR] [--vendor-dir=DIR] [--json]");
+                log_error("Usage: portcullisctl check-config [--config-dir=DIR] [--vendor-dir=DIR] "
+                          "[--fail2ban-config=DIR] [--json]");
                 return CTL_EXIT_USAGE;
         }
 
@@ -73,12 +74,12 @@ int verb_check_config(int n_args, char **args, const CtlOptions *o) {
         if (r < 0) {
                 /* every error on its own line, FILE:LINE first, as compilers print them */
                 fprintf(stderr, "%s\n", error ? error : strerror(-r));
-                fprintf(stderr, "Configuration in %s is invalid.\n", o->config_dir);
+                fprintf(stderr, "Configuration in %s is invalid.\n", o->fail2ban_dir ? o->fail2ban_dir : o->config_dir);
                 return CTL_EXIT_FAILURE;
         }
         for (char **w = rs->warnings; w && *w; w++)
                 fprintf(stderr, "warning: %s\n", *w);
-        if (access(o->config_dir, F_OK) < 0 && (!o->vendor_dir || access(o->vendor_dir, F_OK) < 0))
+        if (!o->fail2ban_dir && access(o->config_dir, F_OK) < 0 && (!o->vendor_dir || access(o->vendor_dir, F_OK) < 0))
                 fprintf(stderr, "warning: neither %s nor %s exists: no configuration at all\n", o->config_dir,
                         o->vendor_dir ? o->vendor_dir : "a vendor directory");
 

@@ -13,6 +13,10 @@ static void help(void) {
         printf("portcullisctl [OPTIONS...] COMMAND ...\n\n"
                "Offline commands (no daemon needed):\n"
                "  check-config                 Validate the configuration, print the effective jails\n"
+               "      [--fail2ban-config=DIR]  ... of an existing fail2ban directory (/etc/fail2ban)\n"
+               "  import-fail2ban DIR --output=NEWDIR\n"
+               "                               Write a portcullis configuration equivalent to fail2ban's\n"
+               "                               DIR; report what cannot be carried over\n"
                "  test-filter FILTER[k=v,...]  Run a filter over journal entries (like fail2ban-regex)\n"
                "      (--journal-file=FILE... | --journal-directory=DIR) [--match=FIELD=VALUE...]\n"
                "      [--since=TIME] [--until=TIME] [--print-all-matched|--print-all-missed|\n"
@@ -25,6 +29,8 @@ static void help(void) {
                "     --config-dir=DIR     Admin configuration (default %s)\n"
                "     --vendor-dir=DIR     Vendor configuration (default %s)\n"
                "     --filter-dir=DIR     Look for filters here first\n"
+               "     --fail2ban-config=DIR  Read fail2ban's configuration in DIR instead\n"
+               "     --output=DIR         import-fail2ban: the new directory to write\n"
                "     --json               One JSON document (or one per line for test-filter)\n"
                "     --no-legend          No header and footer lines in tables\n"
                "     --quiet              test-filter: print the counts only, not every match\n",
@@ -36,6 +42,7 @@ ConfigPaths ctl_config_paths(const CtlOptions *o) {
                 .config_dir = o->config_dir,
                 .vendor_dir = o->vendor_dir,
                 .filter_dir = o->filter_dir,
+                .fail2ban_dir = o->fail2ban_dir,
         };
 }
 
@@ -44,6 +51,7 @@ static const struct {
         int (*run)(int n_args, char **args, const CtlOptions *o);
 } verbs[] = {
         { "check-config", verb_check_config },
+        { "import-fail2ban", verb_import_fail2ban },
         { "test-filter", verb_test_filter },
 };
 
@@ -51,7 +59,7 @@ int main(int argc, char **argv) {
         enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_VENDOR_DIR, ARG_FILTER_DIR, ARG_JSON, ARG_NO_LEGEND,
                ARG_QUIET, ARG_JOURNAL_FILE, ARG_JOURNAL_DIRECTORY, ARG_MATCH, ARG_SINCE, ARG_UNTIL,
                ARG_PRINT_MATCHED, ARG_PRINT_MISSED, ARG_PRINT_IGNORED, ARG_MESSAGE, ARG_IDENTIFIER,
-               ARG_HOSTNAME, ARG_PID };
+               ARG_HOSTNAME, ARG_PID, ARG_FAIL2BAN_CONFIG, ARG_OUTPUT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -73,6 +81,8 @@ int main(int argc, char **argv) {
                 { "identifier", required_argument, NULL, ARG_IDENTIFIER },
                 { "hostname", required_argument, NULL, ARG_HOSTNAME },
                 { "pid", required_argument, NULL, ARG_PID },
+                { "fail2ban-config", required_argument, NULL, ARG_FAIL2BAN_CONFIG },
+                { "output", required_argument, NULL, ARG_OUTPUT },
                 {}
         };
         g_autoptr(GPtrArray) files = g_ptr_array_new();
@@ -119,6 +129,8 @@ int main(int argc, char **argv) {
                 case ARG_IDENTIFIER: o.identifier = optarg; break;
                 case ARG_HOSTNAME: o.hostname = optarg; break;
                 case ARG_PID: o.pid = optarg; break;
+                case ARG_FAIL2BAN_CONFIG: o.fail2ban_dir = optarg; break;
+                case ARG_OUTPUT: o.output_dir = optarg; break;
                 default:
                         return CTL_EXIT_USAGE;
                 }

@@ -12,6 +12,8 @@ typedef struct CtlOptions {
         const char *config_dir;
         const char *vendor_dir;
         const char *filter_dir;
+        const char *fail2ban_dir;    /* check-config --fail2ban-config */
+        const char *output_dir;      /* import-fail2ban --output */
         bool json;
         bool no_legend;
         bool quiet;
@@ -42,3 +44,4 @@ ConfigPaths ctl_config_paths(const CtlOptions *o);
 /* Each verb gets its positional arguments (args[0] is the verb) and returns an exit code. */
 int verb_test_filter(int n_args, char **args, const CtlOptions *o);
 int verb_check_config(int n_args, char **args, const CtlOptions *o);
+int verb_import_fail2ban(int n_args, char **args, const CtlOptions *o);

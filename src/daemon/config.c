@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "config-internal.h"
 #include "expr.h"
 #include "filter-load.h"
 #include "ini.h"
@@ -22,7 +23,6 @@
  * Memory: everything handed out (Config, JailConfig, FilterDef) is allocated with GLib, which since
  * 2.46 always uses the system malloc(), and is freed with free() by the destructors. */
 
-#define JAIL_NAME_MAX 64U
 #define MAXTRACKED_DEFAULT 50000U
 
 static const char *const protocol_table[_PROTOCOL_MAX] = {
@@ -75,7 +75,7 @@ JailConfig *jail_config_free(JailConfig *j) {
         free(j);
         return NULL;
 }
-DEFINE_TRIVIAL_CLEANUP_FUNC(JailConfig *, jail_config_free);
+
 
 Config *config_free(Config *c) {
         if (!c)
@@ -97,18 +97,7 @@ static int strcmp_ptr(const void *a, const void *b) {
 
 /* Jails */
 
-typedef struct JailParser {
-        const ConfigPaths *paths;
-        const IniDocument *doc;
-        const IniSection *section;
-        GHashTable *used;      /* keys referenced through %(…)s: not "unknown" */
-        GPtrArray *errors;
-        GPtrArray *warnings;
-} JailParser;
-
-/* Gets KEY of the jail, interpolated and joined with SEPARATOR. Returns 1 if set, 0 if not,
- * negative errno on interpolation error (already reported). */
-static int jail_get(JailParser *p, const char *key, const char *separator, char **ret, const char **ret_file,
+int jail_get(JailParser *p, const char *key, const char *separator, char **ret, const char **ret_file,
                     unsigned *ret_line) {
         const IniValue *v = ini_document_lookup(p->doc, p->section->name, key);
         IniLines l = {};
@@ -128,7 +117,7 @@ static int jail_get(JailParser *p, const char *key, const char *separator, char 
         return 1;
 }
 
-static int parse_bool(const char *s) {
+int parse_bool(const char *s) {
         static const char *const yes[] = { "1", "yes", "true", "on" }, *const no[] = { "0", "no", "false", "off" };
 
         for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
@@ -183,8 +172,7 @@ static int port_range_compare(const void *a, const void *b) {
         return x->first < y->first ? -1 : x->first > y->first ? 1 : (int) x->last - (int) y->last;
 }
 
-/* Parses a port list; on error returns -EINVAL and the offending item in *ret_bad. */
-static int parse_ports(const char *s, Protocol proto, PortRange **ret, size_t *ret_n, char **ret_bad) {
+int parse_ports(const char *s, Protocol proto, PortRange **ret, size_t *ret_n, char **ret_bad) {
         g_auto(GStrv) items = g_strsplit_set(s, ", \t\n", -1);
         g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(PortRange));
         bool every = false;
@@ -267,7 +255,7 @@ static int parse_ignoreip(const char *s, AddressList *l, char **ret_bad) {
         return 0;
 }
 
-static bool jail_name_valid(const char *name) {
+bool jail_name_valid(const char *name) {
         size_t n = strlen(name);
 
         if (n == 0 || n > JAIL_NAME_MAX || !g_ascii_isalpha(name[0]))
@@ -293,7 +281,7 @@ static const char *const jail_keys_unsupported[] = {
         "fail2ban_agent", "action_", "banaction.",
 };
 
-static bool key_in(const char *key, const char *const *table, size_t n) {
+bool key_in(const char *key, const char *const *table, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 size_t l = strlen(table[i]);
 
@@ -427,7 +415,7 @@ static int jail_parse_escalation(JailParser *p, JailConfig *j) {
         return ok;
 }
 
-static int jail_parse(JailParser *p, JailConfig **ret) {
+int jail_parse(JailParser *p, JailConfig **ret) {
         _cleanup_(jail_config_freep) JailConfig *j = NULL;
         const char *name = p->section->name, *file;
         unsigned line;
@@ -551,7 +539,7 @@ static int jail_parse(JailParser *p, JailConfig **ret) {
                         }
                 }
         }
-        {
+        if (!p->fail2ban) {
                 GET(blocktype, " ");
                 if (k > 0) {
                         j->blocktype = block_type_from_string(g_strstrip(blocktype));
@@ -575,8 +563,8 @@ static int jail_parse(JailParser *p, JailConfig **ret) {
 #undef GET
 
         /* Keys the jail section itself sets that we do not know. Keys from [DEFAULT] are exempt: they
-         * are often only there to be interpolated. */
-        for (guint i = 0; i < p->section->values->len; i++) {
+         * are often only there to be interpolated. (fail2ban's keys are judged by config-fail2ban.c.) */
+        for (guint i = 0; !p->fail2ban && i < p->section->values->len; i++) {
                 const IniValue *v = p->section->values->pdata[i];
 
                 if (key_in(v->key, jail_keys, ELEMENTSOF(jail_keys)) || g_hash_table_contains(p->used, v->key))
@@ -598,8 +586,7 @@ static int jail_parse(JailParser *p, JailConfig **ret) {
         return 0;
 }
 
-/* Loads the filter of an enabled jail; the effective journal match is the jail's, else the filter's. */
-static int jail_load_filter(JailParser *p, JailConfig *j) {
+int jail_load_filter(JailParser *p, JailConfig *j) {
         const IniValue *v = ini_document_lookup(p->doc, j->name, "filter");
         const char *file = v ? v->file : j->file;
         unsigned line = v ? v->line : j->line;
@@ -624,7 +611,7 @@ static int jail_load_filter(JailParser *p, JailConfig *j) {
         return 0;
 }
 
-static int jail_config_compare(const void *a, const void *b) {
+int jail_config_compare(const void *a, const void *b) {
         return strcmp((*(JailConfig *const *) a)->name, (*(JailConfig *const *) b)->name);
 }
 
@@ -656,7 +643,7 @@ static GPtrArray *list_jail_files(const SearchPath *sp) {
         return names;
 }
 
-static void jail_config_free_void(void *j) {
+void jail_config_free_void(void *j) {
         jail_config_free(j);
 }
 
@@ -668,7 +655,6 @@ int config_load(const ConfigPaths *paths, Config **ret, char **ret_error) {
         _cleanup_(ini_document_freep) IniDocument *global = ini_document_new();
         _cleanup_(search_path_done) SearchPath sp = {};
         g_autoptr(GPtrArray) files = NULL;
-        Config *c;
         int r, failed = 0;
 
         assert(paths);
@@ -760,6 +746,13 @@ int config_load(const ConfigPaths *paths, Config **ret, char **ret_error) {
                 return failed < 0 ? failed : -EINVAL;
         }
 
+        *ret = config_new_steal(jails, warnings);
+        return 0;
+}
+
+Config *config_new_steal(GPtrArray *jails, GPtrArray *warnings) {
+        Config *c;
+
         g_ptr_array_sort(jails, jail_config_compare);
 
         c = g_new0(Config, 1);
@@ -768,6 +761,5 @@ int config_load(const ConfigPaths *paths, Config **ret, char **ret_error) {
         c->n_warnings = warnings->len;
         g_ptr_array_add(warnings, NULL);
         c->warnings = (char **) g_ptr_array_steal(warnings, NULL);
-        *ret = c;
-        return 0;
+        return c;
 }

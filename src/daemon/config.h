@@ -104,6 +104,8 @@ typedef struct ConfigPaths {
         const char *config_dir; /* admin dir, holds portcullis.conf, jails/, filters/ */
         const char *vendor_dir; /* may be NULL */
         const char *filter_dir; /* may be NULL: searched for filters before the two above */
+        const char *fail2ban_dir; /* may be NULL: if set, ruleset_load() reads this fail2ban directory
+                                   * with config_load_fail2ban() instead, and ignores the rest */
 } ConfigPaths;
 
 /* Loads everything. On any error returns a negative errno and sets *ret_error to every error found,
@@ -116,3 +118,22 @@ JailConfig *jail_config_free(JailConfig *j);
  * arguments ("sshd", "sshd[mode=aggressive]") looked up in filter_dir, config_dir/filters,
  * vendor_dir/filters, or a path to a .conf file (contains a '/'). Same error convention. */
 int config_load_filter(const ConfigPaths *paths, const char *spec, FilterDef **ret, char **ret_error);
+
+/* fail2ban compatibility (config-fail2ban.c): reads an existing fail2ban configuration directory DIR
+ * (/etc/fail2ban) as it is, with fail2ban's layering jail.conf, jail.d/ *.conf, jail.local,
+ * jail.d/ *.local ([INCLUDES] honoured, fail2ban.conf ignored) and its filters from DIR/filter.d/.
+ * Enabled jails must be able to read the journal (backend = systemd, or a journalmatch from the jail
+ * or its filter); a jail that only reads log files is an error that says how to route its service to
+ * the journal. Disabled jails we cannot represent (invalid names, values we cannot parse) are
+ * skipped with a warning. Actions other than a firewall ban (mail, reports) are ignored with a
+ * warning. Same error convention as config_load(). */
+int config_load_fail2ban(const char *dir, Config **ret, char **ret_error);
+
+typedef enum ConfigFail2banFlags {
+        /* portcullisctl import-fail2ban: an enabled jail that cannot be carried over is left out of
+         * the Config and reported as a warning ("FILE:LINE: …, jail 'X' not imported") instead of
+         * failing the whole load. */
+        CONFIG_FAIL2BAN_SKIP_BROKEN_JAILS = 1 << 0,
+} ConfigFail2banFlags;
+
+int config_load_fail2ban_full(const char *dir, ConfigFail2banFlags flags, Config **ret, char **ret_error);

@@ -70,9 +70,7 @@ const char *search_path_find(const SearchPath *sp, const char *relpath, char **r
         return NULL;
 }
 
-/* Filter specifications: "name" or "name[key=value, key2="value, with comma"]". ARGS maps the
- * lower-cased key to its value (g_strdup()ed). On error returns -EINVAL and a message. */
-static int filter_spec_parse(const char *spec, char **ret_name, GHashTable **ret_args, char **ret_msg) {
+int filter_spec_parse(const char *spec, char **ret_name, GHashTable **ret_args, char **ret_msg) {
         g_autofree char *s = g_strstrip(g_strdup(spec)), *name = NULL;
         g_autoptr(GHashTable) args = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         char *br = strchr(s, '['), *p;

@@ -27,3 +27,7 @@ const char *search_path_find(const SearchPath *sp, const char *relpath, char **r
  * to ERRORS as "FILE:LINE: message". */
 int filter_load(const ConfigPaths *paths, const char *spec, const char *jail, const char *arg_file,
                 unsigned arg_line, FilterDef **ret, GPtrArray *errors);
+
+/* Parses a filter (or fail2ban action) specification "name" or "name[key=value, key2="a, b"]": ARGS
+ * maps the lower-cased key to its value (g_strdup()ed). On error returns -EINVAL and a message. */
+int filter_spec_parse(const char *spec, char **ret_name, GHashTable **ret_args, char **ret_msg);

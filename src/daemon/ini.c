@@ -593,6 +593,26 @@ static int read_unit(IniDocument *d, const char *const *dirs, const char *relpat
         return r;
 }
 
+int ini_document_read_file(IniDocument *d, const char *const *dirs, const char *relpath, GPtrArray *errors) {
+        IncludeStack stack = {
+                .real = g_ptr_array_new_with_free_func(free),
+                .display = g_ptr_array_new_with_free_func(g_free),
+        };
+        int r = -ENOENT;
+
+        for (size_t i = 0; dirs[i]; i++) {
+                g_autofree char *p = g_build_filename(dirs[i], relpath, NULL);
+
+                if (!file_exists(p))
+                        continue;
+                r = read_file(d, dirs, relpath, p, /* origin= */ NULL, &stack, errors);
+                break;
+        }
+        g_ptr_array_unref(stack.real);
+        g_ptr_array_unref(stack.display);
+        return r;
+}
+
 int ini_document_read_unit(IniDocument *d, const char *const *dirs, const char *relpath, GPtrArray *errors) {
         IncludeStack stack = {
                 .real = g_ptr_array_new_with_free_func(free),
@@ -637,6 +657,11 @@ static int resolve_name(const IniDocument *d, const char *section, const char *n
         } else if (slash) {
                 /* fail2ban: %(section/key)s, resolved in the context of that section. */
                 other = g_strndup(name, slash - name);
+                /* fail2ban: %(default/key)s is [DEFAULT]'s value, whatever the section overrides. */
+                if (!ini_document_get_section(d, other) && g_ascii_strcasecmp(other, "default") == 0) {
+                        g_free(other);
+                        other = g_strdup("DEFAULT");
+                }
                 v = ini_document_get_section(d, other) ? ini_document_lookup(d, other, lower + (slash - name) + 1)
                                                        : NULL;
                 section = other;

@@ -12,7 +12,8 @@
  *   # or ; comment         full-line only (regexes contain both characters), also inside values
  *     continuation         an indented line continues the value; blank lines inside are dropped
  *   %(name)s, %%           interpolation from the same section, then [DEFAULT]; %(__name__)s;
- *                          %(known/name)s: the value name had before it was overridden (or [DEFAULT]'s)
+ *                          %(known/name)s: the value name had before it was overridden (or [DEFAULT]'s);
+ *                          %(section/name)s from another section, %(default/name)s from [DEFAULT]
  *   [INCLUDES] before/after = other.conf   read before/after the file, relative to its directory
  * Every physical value line keeps the FILE:LINE it came from, so that one regex of a failregex
  * list can be reported precisely.
@@ -90,6 +91,11 @@ int ini_document_parse_string(IniDocument *d, const char *text, const char *file
  * Returns 0; -ENOENT if RELPATH exists in none of DIRS (nothing appended to errors); -EINVAL or
  * another negative errno with errors appended. */
 int ini_document_read_unit(IniDocument *d, const char *const *dirs, const char *relpath, GPtrArray *errors);
+
+/* Reads the single file RELPATH from the first of DIRS that has it, with its [INCLUDES] (as above),
+ * but none of its overlays: for callers with their own layering (fail2ban's jail.conf, jail.d/,
+ * jail.local). Same return values as ini_document_read_unit(). */
+int ini_document_read_file(IniDocument *d, const char *const *dirs, const char *relpath, GPtrArray *errors);
 
 /* Merges SRC into D: sections are merged, values override key by key. */
 void ini_document_merge(IniDocument *d, const IniDocument *src);

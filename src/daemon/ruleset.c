@@ -92,7 +92,10 @@ int ruleset_load(const ConfigPaths *paths, Ruleset **ret, char **ret_error) {
         if (!rs)
                 return -ENOMEM;
 
-        r = config_load(paths, &rs->config, ret_error);
+        if (paths->fail2ban_dir)
+                r = config_load_fail2ban(paths->fail2ban_dir, &rs->config, ret_error);
+        else
+                r = config_load(paths, &rs->config, ret_error);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < rs->config->n_warnings; i++)

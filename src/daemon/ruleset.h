@@ -22,7 +22,8 @@ typedef struct Ruleset {
         char **warnings;  /* the config's warnings plus our own ("FILE:LINE: text"), NULL-terminated */
 } Ruleset;
 
-/* Returns 0, or a negative errno with *ret_error holding every error, one "FILE:LINE: text" per line. */
+/* Loads PATHS with config_load(), or PATHS->fail2ban_dir with config_load_fail2ban() when set, and
+ * compiles it. Returns 0, or a negative errno with *ret_error holding every error, one "FILE:LINE: text" per line. */
 int ruleset_load(const ConfigPaths *paths, Ruleset **ret, char **ret_error);
 Ruleset *ruleset_free(Ruleset *r);
 
