@@ -29,6 +29,7 @@ static void help(void) {
                "     --version               Show the version\n"
                "     --config-dir=DIR        Admin configuration (default %s)\n"
                "     --vendor-dir=DIR        Vendor configuration (default %s)\n"
+               "     --fail2ban-config=DIR   Use an existing fail2ban configuration (e.g. /etc/fail2ban)\n"
                "     --state-dir=DIR         State (default %s)\n"
                "     --runtime-dir=DIR       Runtime files (default %s)\n"
                "     --journal-directory=DIR Read the journal files in DIR instead of the system journal\n"
@@ -43,7 +44,8 @@ static void help(void) {
 
 static int parse_argv(int argc, char **argv) {
         enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_VENDOR_DIR, ARG_STATE_DIR, ARG_RUNTIME_DIR,
-               ARG_JOURNAL_DIRECTORY, ARG_JOURNAL_FILE, ARG_NFT_TABLE, ARG_LOG_TARGET, ARG_LOG_LEVEL, ARG_SINCE };
+               ARG_JOURNAL_DIRECTORY, ARG_JOURNAL_FILE, ARG_NFT_TABLE, ARG_LOG_TARGET, ARG_LOG_LEVEL, ARG_SINCE,
+               ARG_FAIL2BAN_CONFIG };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -57,6 +59,7 @@ static int parse_argv(int argc, char **argv) {
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "since", required_argument, NULL, ARG_SINCE },
+                { "fail2ban-config", required_argument, NULL, ARG_FAIL2BAN_CONFIG },
                 {}
         };
         static GPtrArray *files = NULL;
@@ -72,6 +75,7 @@ static int parse_argv(int argc, char **argv) {
                         return 0;
                 case ARG_CONFIG_DIR: arg_options.config_dir = optarg; break;
                 case ARG_VENDOR_DIR: arg_options.vendor_dir = optarg; break;
+                case ARG_FAIL2BAN_CONFIG: arg_options.fail2ban_dir = optarg; break;
                 case ARG_STATE_DIR: arg_options.state_dir = optarg; break;
                 case ARG_RUNTIME_DIR: arg_options.runtime_dir = optarg; break;
                 case ARG_JOURNAL_DIRECTORY: arg_options.journal_directory = optarg; break;

@@ -84,6 +84,7 @@ static ConfigPaths manager_config_paths(const Manager *m) {
         return (ConfigPaths) {
                 .config_dir = m->options.config_dir,
                 .vendor_dir = m->options.vendor_dir,
+                .fail2ban_dir = m->options.fail2ban_dir,
         };
 }
 

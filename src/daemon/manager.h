@@ -14,6 +14,7 @@
 typedef struct ManagerOptions {
         const char *config_dir;
         const char *vendor_dir;
+        const char *fail2ban_dir; /* read a fail2ban configuration directory instead (--fail2ban-config) */
         const char *state_dir;
         const char *runtime_dir;
         const char *journal_directory;
