@@ -39,11 +39,21 @@
 #define RE_IP6_PART "\\[?(?<![\\w.:])(?<ip6>" RE_IPV6 ")(?!\\w|:[0-9A-Fa-f:]|\\.\\w)\\]?"
 #define RE_DNS_PART "(?<![\\w.-])(?<dns>\\w(?:[\\w.-]*\\w)?)(?![\\w-]|\\.\\w)"
 
+/* A prefix length as in fail2ban's <CIDR>: only the decimal number (it is written "<ADDR>/<CIDR>");
+ * whether it fits the address family is decided by filter.c after the match. */
+#define RE_CIDR_PART "(?<cidr>[0-9]{1,3})(?![0-9])"
+
 #define RE_TAG_HOST "(?:" RE_IP4_PART "|" RE_IP6_PART "|" RE_DNS_PART ")"
 #define RE_TAG_ADDR "(?:" RE_IP4_PART "|" RE_IP6_PART ")"
 #define RE_TAG_IP4 RE_IP4_PART
 #define RE_TAG_IP6 RE_IP6_PART
+#define RE_TAG_DNS RE_DNS_PART
+#define RE_TAG_CIDR RE_CIDR_PART
+/* fail2ban's <SUBNET>: an address, optionally followed by "/prefix" ("[2001:db8::]/32" works too). */
+#define RE_TAG_SUBNET "(?:" RE_IP4_PART "|" RE_IP6_PART ")(?:/" RE_CIDR_PART ")?"
 
+/* fail2ban also has a self-closing form <F-NAME/> of each tag, and two that only exist in that form:
+ * <F-ID/> (a failure id without spaces) and <F-PORT/> (a port number or service name). */
 static const struct {
         const char *tag;
         const char *expansion;
@@ -52,6 +62,17 @@ static const struct {
         { "<ADDR>", RE_TAG_ADDR },
         { "<IP4>", RE_TAG_IP4 },
         { "<IP6>", RE_TAG_IP6 },
+        { "<DNS>", RE_TAG_DNS },
+        { "<CIDR>", RE_TAG_CIDR },
+        { "<SUBNET>", RE_TAG_SUBNET },
+        { "<F-ADDR/>", RE_TAG_ADDR },
+        { "<F-IP4/>", RE_TAG_IP4 },
+        { "<F-IP6/>", RE_TAG_IP6 },
+        { "<F-DNS/>", RE_TAG_DNS },
+        { "<F-CIDR/>", RE_TAG_CIDR },
+        { "<F-SUBNET/>", RE_TAG_SUBNET },
+        { "<F-ID/>", "(?<fid>\\S+)" },
+        { "<F-PORT/>", "(?<fport>\\w+)" },
 };
 
 static bool is_ftag_char(char c) {
@@ -100,7 +121,12 @@ static void emit(GString *out, GArray *map, const char *text, size_t len, size_t
 }
 
 /* Expands the tags and translates the few Python re constructs that PCRE2 reads differently:
- *   <HOST> <ADDR> <IP4> <IP6>          → the address patterns above
+ *   <HOST> <ADDR> <IP4> <IP6>          → the address patterns above (groups ip4, ip6, dns)
+ *   <DNS>                              → a host name only (group dns: never resolved)
+ *   <CIDR>                             → a prefix length (group cidr), as in "<ADDR>/<CIDR>"
+ *   <SUBNET>                           → an address with an optional "/prefix" (ip4, ip6, cidr)
+ *   <F-ADDR/> … <F-SUBNET/>            → the same as <ADDR> … <SUBNET>
+ *   <F-ID/> <F-PORT/>                  → (?<fid>\S+), (?<fport>\w+)
  *   <F-NAME>…</F-NAME>                 → (?<name>…), name lower-cased with '-' → '_'
  *                                        (<F-USER> → user, <F-ID> → id, <F-CONTENT> → content)
  *   {,n}                               → {0,n} (PCRE2 10.42 reads "{,n}" as literal text)

@@ -218,6 +218,132 @@ static void test_address_boundaries(void) {
         assert_line_result("<ADDR>", "std::string error:: at 12:34:56 :: x", FILTER_NO_MATCH);
 }
 
+/* Expects FILTER_FAILURE for the network address/prefixlen (prefixlen 0: a single address). */
+static void assert_network(const char *failregex, const char *line, const char *address, unsigned prefixlen) {
+        Filter *f = filter_one(failregex);
+        FilterMatch m = { .regex_index = -1 };
+        char buf[ADDRESS_STRING_MAX];
+        int r = match_str(f, line, &m);
+
+        if (r != FILTER_FAILURE)
+                g_test_message("'%s' on '%s': got %s", failregex, line, filter_result_to_string(r) ?: "?");
+        g_assert_cmpstr(filter_result_to_string(r), ==, filter_result_to_string(FILTER_FAILURE));
+        g_assert_cmpstr(address_to_string(&m.address, buf), ==, address);
+        g_assert_cmpuint(m.prefixlen, ==, prefixlen);
+        filter_match_done(&m);
+        g_assert_cmpuint(m.prefixlen, ==, 0);
+        filter_free(f);
+}
+
+static void test_dns_cidr_subnet_tags(void) {
+        /* <DNS>: a name only; a match is never an address, and an address is no name. */
+        assert_line_result("from <DNS> port", "x from mail.example.org port 25", FILTER_NO_ADDRESS);
+        assert_line_result("from <DNS> port", "x from my-host port 25", FILTER_NO_ADDRESS);
+        assert_line_result("from <DNS> port", "x from -bad port 25", FILTER_NO_MATCH);
+        assert_line_result("from <DNS>$", "x from 2001:db8::1", FILTER_NO_MATCH);
+        assert_line_result("^<F-DNS/> rejected$", "a.example rejected", FILTER_NO_ADDRESS);
+        {
+                /* The name is not reported as a field either: it is the host. */
+                Filter *f = filter_one("from <DNS>$");
+                FilterMatch m = { .regex_index = -1 };
+
+                g_assert_cmpint(match_str(f, "x from h.example", &m), ==, FILTER_NO_ADDRESS);
+                g_assert_null(m.fields);
+                g_assert_cmpint(m.regex_index, ==, 0);
+                filter_match_done(&m);
+                filter_free(f);
+        }
+
+        /* <ADDR>/<CIDR>: the failure is for the network. */
+        assert_network("from <ADDR>/<CIDR> ", "x from 192.0.2.77/24 y", "192.0.2.0", 24);
+        assert_network("from <ADDR>/<CIDR> ", "x from 2001:db8:1:2::5/48 y", "2001:db8:1::", 48);
+        assert_network("from <ADDR>/<CIDR> ", "x from [2001:db8::5]/64 y", "2001:db8::", 64);
+        /* A full-length prefix is one address; mapped IPv6 prefixes become IPv4 ones. */
+        assert_network("from <ADDR>/<CIDR> ", "x from 192.0.2.77/32 y", "192.0.2.77", 0);
+        assert_network("from <ADDR>/<CIDR> ", "x from 2001:db8::5/128 y", "2001:db8::5", 0);
+        assert_network("from <ADDR>/<CIDR> ", "x from ::ffff:10.1.2.3/112 y", "10.1.0.0", 16);
+        /* /0 (everything) and prefixes too long for the family are no ban target. */
+        assert_line_result("from <ADDR>/<CIDR> ", "x from 192.0.2.77/0 y", FILTER_NO_ADDRESS);
+        assert_line_result("from <ADDR>/<CIDR> ", "x from 192.0.2.77/33 y", FILTER_NO_ADDRESS);
+        assert_line_result("from <ADDR>/<CIDR> ", "x from 2001:db8::5/129 y", FILTER_NO_ADDRESS);
+        assert_line_result("from <ADDR>/<CIDR> ", "x from ::ffff:10.1.2.3/95 y", FILTER_NO_ADDRESS);
+        /* <CIDR> is a number, never part of a longer one. */
+        assert_line_result("from <ADDR>/<CIDR> ", "x from 192.0.2.77/1234 y", FILTER_NO_MATCH);
+        assert_line_result("from <ADDR>/<CIDR> ", "x from 192.0.2.77/ y", FILTER_NO_MATCH);
+        assert_network("from <F-ADDR/>/<F-CIDR/> ", "x from 198.51.100.9/25 y", "198.51.100.0", 25);
+
+        /* <SUBNET>: an address, or an address with a prefix. */
+        assert_network("net <SUBNET> blocked", "net 203.0.113.5 blocked", "203.0.113.5", 0);
+        assert_network("net <SUBNET> blocked", "net 203.0.113.5/28 blocked", "203.0.113.0", 28);
+        assert_network("net <SUBNET> blocked", "net 2001:db8:aa::1/56 blocked", "2001:db8:aa::", 56);
+        assert_network("net <SUBNET> blocked", "net [2001:db8:aa::1]/56 blocked", "2001:db8:aa::", 56);
+        assert_network("net <SUBNET> blocked", "net 2001:db8:aa::1 blocked", "2001:db8:aa::1", 0);
+        assert_network("net <F-SUBNET/> blocked", "net 203.0.113.5/28 blocked", "203.0.113.0", 28);
+        assert_line_result("net <SUBNET> blocked", "net host.example/28 blocked", FILTER_NO_MATCH);
+        assert_line_result("net <SUBNET> blocked", "net 203.0.113.5/28/1 blocked", FILTER_NO_MATCH);
+        assert_line_result("net <SUBNET> blocked", "net 203.0.113.5/0 blocked", FILTER_NO_ADDRESS);
+
+        /* The prefix length is taken from the regex that yielded the address: a cidr group in the
+         * prefregex does not apply to an address of the failregex. */
+        {
+                const char *fail[] = { NULL, NULL };
+                Filter *f;
+                FilterMatch m = { .regex_index = -1 };
+                char buf[ADDRESS_STRING_MAX];
+
+                fail[0] = "^bad from <ADDR>$";
+                f = filter_new_or_die(fail, NULL, "^mask /<CIDR> <F-CONTENT>.+</F-CONTENT>$");
+                g_assert_cmpint(match_str(f, "mask /8 bad from 10.9.8.7", &m), ==, FILTER_FAILURE);
+                g_assert_cmpstr(address_to_string(&m.address, buf), ==, "10.9.8.7");
+                g_assert_cmpuint(m.prefixlen, ==, 0);
+                filter_match_done(&m);
+                filter_free(f);
+
+                /* ... but both from the prefregex go together. */
+                fail[0] = "^bad$";
+                f = filter_new_or_die(fail, NULL, "^net <SUBNET> <F-CONTENT>.+</F-CONTENT>$");
+                g_assert_cmpint(match_str(f, "net 10.9.8.7/8 bad", &m), ==, FILTER_FAILURE);
+                g_assert_cmpstr(address_to_string(&m.address, buf), ==, "10.0.0.0");
+                g_assert_cmpuint(m.prefixlen, ==, 8);
+                filter_match_done(&m);
+                filter_free(f);
+        }
+
+        /* <F-ID/> and <F-PORT/>: the id and a field. */
+        {
+                Filter *f = filter_one("^<F-ID/> from <HOST> port <F-PORT/>$");
+                FilterMatch m = { .regex_index = -1 };
+
+                g_assert_cmpint(match_str(f, "q1a2 from 10.0.0.9 port ssh", &m), ==, FILTER_FAILURE);
+                g_assert_cmpstr(m.id, ==, "q1a2");
+                g_assert_nonnull(m.fields);
+                g_assert_cmpstr(m.fields[0], ==, "fport=ssh");
+                g_assert_null(m.fields[1]);
+                filter_match_done(&m);
+                filter_free(f);
+        }
+
+        /* A combined filter (several failregexes) gives the same prefix as each regex alone. */
+        {
+                const char *fail[] = { "^a <HOST>$", "^b <SUBNET>$", "^c <ADDR>/<CIDR>$", NULL };
+                Filter *f = filter_new_or_die(fail, NULL, NULL);
+                FilterMatch m = { .regex_index = -1 };
+                char buf[ADDRESS_STRING_MAX];
+
+                g_assert_cmpint(match_str(f, "c 2001:db8::77/64", &m), ==, FILTER_FAILURE);
+                g_assert_cmpint(m.regex_index, ==, 2);
+                g_assert_cmpstr(address_to_string(&m.address, buf), ==, "2001:db8::");
+                g_assert_cmpuint(m.prefixlen, ==, 64);
+                filter_match_done(&m);
+                g_assert_cmpint(match_str(f, "b 192.0.2.200/30", &m), ==, FILTER_FAILURE);
+                g_assert_cmpint(m.regex_index, ==, 1);
+                g_assert_cmpstr(address_to_string(&m.address, buf), ==, "192.0.2.200");
+                g_assert_cmpuint(m.prefixlen, ==, 30);
+                filter_match_done(&m);
+                filter_free(f);
+        }
+}
+
 static void test_several_host_tags(void) {
         Filter *f = filter_one("^(?:login from <HOST> failed|relay <HOST> refused by <F-ID>\\S+</F-ID>)$");
         FilterMatch m = { .regex_index = -1 };
@@ -711,6 +837,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/filter/host-tag", test_host_tag);
         g_test_add_func("/filter/addr-ip4-ip6-tags", test_addr_ip4_ip6_tags);
         g_test_add_func("/filter/address-boundaries", test_address_boundaries);
+        g_test_add_func("/filter/dns-cidr-subnet-tags", test_dns_cidr_subnet_tags);
         g_test_add_func("/filter/several-host-tags", test_several_host_tags);
         g_test_add_func("/filter/user-id-named-groups", test_user_id_and_named_groups);
         g_test_add_func("/filter/ignoreregex", test_ignoreregex);
