@@ -192,7 +192,29 @@ static int tag_map_lookup(TagMap *m, const char *name, const IniLines **ret) {
         }
 
         slash = strchr(name, '/');
-        if (slash) {
+        if (slash && (size_t) (slash - name) == strlen("known") && g_ascii_strncasecmp(name, "known", slash - name) == 0) {
+                /* <known/key>: the value key had before the last file that set it overrode it, as
+                 * %(known/key)s in ini.c: from [Init] if key is there, else [Definition]; without an
+                 * earlier value the one from [DEFAULT], else the value itself (so that a filter may
+                 * say "failregex = <known/failregex>" whether or not anything came before). */
+                const IniSection *sec = ini_document_get_section(m->doc, "Init");
+                const IniValue *cur = ini_section_get(sec, slash + 1);
+
+                if (!cur) {
+                        section = "Definition";
+                        cur = ini_section_get(ini_document_get_section(m->doc, section), slash + 1);
+                }
+                if (cur && cur->previous)
+                        v = cur->previous;
+                else
+                        v = ini_section_get(ini_document_get_section(m->doc, "DEFAULT"), slash + 1) ?: cur;
+        } else if (slash && (size_t) (slash - name) == strlen("default") &&
+                   g_ascii_strncasecmp(name, "default", slash - name) == 0) {
+                /* <default/key>: [DEFAULT]'s value even where [Init] or [Definition] override it;
+                 * interpolated in the context of [Definition], like any [DEFAULT] value used there. */
+                section = "Definition";
+                v = ini_section_get(ini_document_get_section(m->doc, "DEFAULT"), slash + 1);
+        } else if (slash) {
                 /* fail2ban: <section/key>, as in <lt_<logtype>/__prefix_line>. */
                 other = g_strndup(name, slash - name);
                 section = other;

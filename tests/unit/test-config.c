@@ -199,9 +199,29 @@ static void test_ini_interpolation(void) {
                                                   "name = section\n"            /* 9 */
                                                   "e = [%(WHO)s|%(__name__)s]\n" /* 10 */
                                                   "[t]\n"
-                                                  "e = %(who)s\n",              /* 12 */
+                                                  "e = %(who)s\n"               /* 12 */
+                                                  "[u]\n"
+                                                  "name = u\n"                  /* 14 */
+                                                  "f = %(default/name)s/%(Default/who)s/%(name)s\n"
+                                                  "g = %(default/e)s\n",        /* 16 */
                                                   "t.conf", errors),
                         ==, 0);
+
+        /* %(default/key)s: [DEFAULT]'s value although [u] overrides it; interpolated in [u]'s context
+         * (%(name)s inside [DEFAULT]'s "who" is u's name); an error if [DEFAULT] lacks the key. */
+        l = interpolate(d, "u", "f");
+        g_assert_cmpuint(l.n, ==, 1);
+        assert_line(&l.lines[0], "default/u/u", "t.conf", 15);
+        ini_lines_done(&l);
+        {
+                g_autoptr(GPtrArray) errs = errors_new();
+                IniLines x = { .n = 4242 };
+
+                g_assert_cmpint(ini_document_interpolate(d, "u", ini_document_lookup(d, "u", "g"), NULL, &x, errs), ==,
+                                -EINVAL);
+                g_assert_cmpuint(x.n, ==, 4242);
+                assert_errors(errs, "t.conf:16: unknown interpolation variable '%(default/e)s' in section [u]");
+        }
 
         check_interpolation_error(d, "a", "t.conf:5: unknown interpolation variable '%(nope)s' in section [s]");
         check_interpolation_error(d, "b", "t.conf:6: interpolation of '%(c)s' nested more than 16 levels deep (a loop?)");
@@ -534,6 +554,26 @@ static void test_config_load_filter(void) {
         def = filter_def_free(def);
         g_assert_cmpint(config_load_filter(&with_dir, "xref[logtype=file]", &def, &error), ==, 0);
         assert_regex(&def->prefregex, "^FILE:base(?:extra )?<F-CONTENT>.+</F-CONTENT>$", xref, 7);
+        def = filter_def_free(def);
+
+        /* <known/key> (from [Init] or [Definition], else [DEFAULT], else the value itself),
+         * <default/key> and %(default/key)s. A <known/…> of a key that exists nowhere stays literal. */
+        g_autofree char *known = g_build_filename(extra, "known.conf", NULL),
+                        *known_local = g_build_filename(extra, "known.local", NULL);
+        g_assert_cmpint(config_load_filter(&with_dir, "known", &def, &error), ==, 0);
+        g_assert_null(error);
+        g_assert_cmpuint(def->n_failregex, ==, 3);
+        assert_regex(&def->failregex[0], "^(?:hello|hi) from <HOST>$", known, 10);
+        assert_regex(&def->failregex[1], "^def word from <HOST>$", known, 11);
+        assert_regex(&def->failregex[2], "^again from <HOST>$", known_local, 6);
+        assert_regex(&def->prefregex, "^dflt dflt def def <F-CONTENT>.+</F-CONTENT>$", known, 12);
+        g_assert_cmpuint(def->n_ignoreregex, ==, 1);
+        assert_regex(&def->ignoreregex[0], "^dflt _COMM=<known/nothing>$", known, 13);
+        g_assert_cmpstr(def->journalmatch, ==, "_COMM=<known/nothing>");
+        def = filter_def_free(def);
+        /* An argument does not change what <known/…> sees, only what <greeting> is. */
+        g_assert_cmpint(config_load_filter(&with_dir, "known[greeting=yo]", &def, &error), ==, 0);
+        assert_regex(&def->failregex[0], "^yo from <HOST>$", known, 10);
         def = filter_def_free(def);
 
         /* Errors. */
