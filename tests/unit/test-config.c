@@ -591,6 +591,41 @@ static void test_config_load_filter(void) {
         g_assert_cmpstr(error, ==, "invalid filter 'sshd[mode=x': arguments must end with ']'");
         g_clear_pointer(&error, free);
 
+        /* Conditional sections: [Init?family=inet6] and [Definition?proto=udp] apply only when the
+         * argument (or the [Init] value) has that value. */
+        g_autofree char *cond = g_build_filename(extra, "cond.conf", NULL);
+        g_assert_cmpint(config_load_filter(&with_dir, "cond", &def, &error), ==, 0);
+        g_assert_null(error);
+        g_assert_cmpuint(def->n_failregex, ==, 1);
+        assert_regex(&def->failregex[0], "^tcp from <IP4>$", cond, 11);
+        g_assert_cmpuint(def->n_ignoreregex, ==, 0);
+        g_assert_cmpstr(def->journalmatch, ==, "_COMM=tcpd"); /* [Definition?proto=tcp], from [Init] proto */
+        def = filter_def_free(def);
+        g_assert_cmpint(config_load_filter(&with_dir, "cond[family=inet6]", &def, &error), ==, 0);
+        assert_regex(&def->failregex[0], "^tcp from <IP6>$", cond, 11);
+        g_assert_cmpuint(def->n_ignoreregex, ==, 1);
+        assert_regex(&def->ignoreregex[0], "^v6 only$", cond, 14);
+        def = filter_def_free(def);
+        g_assert_cmpint(config_load_filter(&with_dir, "cond[family=inet6, proto=udp]", &def, &error), ==, 0);
+        g_assert_cmpuint(def->n_failregex, ==, 1);
+        assert_regex(&def->failregex[0], "^udp from <IP6>$", cond, 17);
+        g_assert_null(def->journalmatch);
+        def = filter_def_free(def);
+        /* The value must be exactly the same. */
+        g_assert_cmpint(config_load_filter(&with_dir, "cond[family=inet66]", &def, &error), ==, 0);
+        assert_regex(&def->failregex[0], "^tcp from <IP4>$", cond, 11);
+        def = filter_def_free(def);
+
+        g_autofree char *badcond = data_path("errors/filters/badcond.conf");
+        g_autofree char *badcond_expected = g_strdup_printf(
+                "%1$s:4: invalid conditional section [Definition?family] (expected [SECTION?KEY=VALUE])\n"
+                "%1$s:7: invalid conditional section [Init?=inet6] (expected [SECTION?KEY=VALUE])",
+                badcond);
+        g_assert_cmpint(config_load_filter(&l.paths, badcond, &def, &error), ==, -EINVAL);
+        g_assert_null(def);
+        g_assert_cmpstr(error, ==, badcond_expected);
+        g_clear_pointer(&error, free);
+
         /* A tag loop is an error, not a hang. */
         g_autofree char *loop = data_path("errors/filters/loop.conf");
         g_autofree char *loop_expected =
