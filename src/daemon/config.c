@@ -101,6 +101,7 @@ typedef struct JailParser {
         GHashTable *used;      /* keys referenced through %(…)s: not "unknown" */
         GPtrArray *errors;
         GPtrArray *warnings;
+        bool maxlines_set, maxmatches_set; /* by the jail itself: the filter's values do not apply */
 } JailParser;
 
 /* Gets KEY of the jail, interpolated and joined with SEPARATOR. Returns 1 if set, 0 if not,
@@ -277,13 +278,13 @@ static bool jail_name_valid(const char *name) {
 
 static const char *const jail_keys[] = {
         "enabled", "filter", "maxretry", "findtime", "bantime", "ignoreip", "ignoreself", "port",
-        "protocol", "blocktype", "journalmatch", "maxtracked",
+        "protocol", "blocktype", "journalmatch", "maxtracked", "maxlines", "maxmatches",
 };
 
 /* fail2ban jail options that we accept but do not act on yet. Prefixes end in '.' or '_'. */
 static const char *const jail_keys_unsupported[] = {
         "action", "banaction", "banaction_allports", "logpath", "backend", "usedns", "chain", "logencoding",
-        "mta", "destemail", "sender", "sendername", "ignorecommand", "ignorecache", "maxlines", "maxmatches",
+        "mta", "destemail", "sender", "sendername", "ignorecommand", "ignorecache",
         "datepattern", "failregex", "ignoreregex", "prefregex", "mode", "dbfile", "dbpurgeage", "skip_if_nologs",
         "fail2ban_agent", "bantime.", "action_", "banaction.",
 };
@@ -356,6 +357,20 @@ static int jail_parse(JailParser *p, JailConfig **ret) {
                 GET(maxretry, " ");
                 if (k > 0 && parse_unsigned(maxretry, 1, &j->maxretry) < 0)
                         ok = jail_error(p, file, line, "invalid maxretry '%s'", maxretry);
+        }
+        j->maxlines = 1;
+        j->maxmatches = j->maxretry;
+        {
+                GET(maxlines, " ");
+                if (k > 0 && parse_unsigned(maxlines, 1, &j->maxlines) < 0)
+                        ok = jail_error(p, file, line, "invalid maxlines '%s' (an integer >= 1)", maxlines);
+                p->maxlines_set = k > 0;
+        }
+        {
+                GET(maxmatches, " ");
+                if (k > 0 && parse_unsigned(maxmatches, 1, &j->maxmatches) < 0)
+                        ok = jail_error(p, file, line, "invalid maxmatches '%s' (an integer >= 1)", maxmatches);
+                p->maxmatches_set = k > 0;
         }
         {
                 GET(maxtracked, " ");
@@ -497,6 +512,10 @@ static int jail_load_filter(JailParser *p, JailConfig *j) {
                           def->file);
                 return -EINVAL;
         }
+        if (!p->maxlines_set && def->maxlines > 0)
+                j->maxlines = def->maxlines;
+        if (!p->maxmatches_set && def->maxmatches > 0)
+                j->maxmatches = def->maxmatches;
         if (!j->journalmatch && !isempty(def->journalmatch)) {
                 j->journalmatch = g_strdup(def->journalmatch);
                 j->journalmatch_file = g_strdup(def->journalmatch_file);

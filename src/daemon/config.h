@@ -71,6 +71,12 @@ typedef struct JailConfig {
         unsigned journalmatch_line;
 
         unsigned maxtracked; /* hard cap on addresses tracked with failures (default 50000) */
+
+        /* fail2ban's maxlines (default 1) and maxmatches (default maxretry): the jail's value, else
+         * the filter's (FilterDef), else the default; >= 1. Parsed and shown only: multi-line
+         * buffers and the matched lines kept per ban come later. */
+        unsigned maxlines;
+        unsigned maxmatches;
 } JailConfig;
 
 typedef struct Config {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -502,6 +503,39 @@ static int filter_get(TagMap *m, const char *key, bool fallback_init, IniLines *
         return 1;
 }
 
+/* An integer option (maxlines, maxmatches), looked up like a tag: argument > [Init] > [Definition],
+ * tags substituted. Returns 0 if unset or empty, 1 with the value, or -EINVAL (reported). */
+static int filter_get_unsigned(TagMap *m, const char *key, unsigned *ret) {
+        const IniLines *v;
+        IniLines out = {};
+        guint64 n;
+        int r;
+
+        r = tag_map_lookup(m, key, &v);
+        if (r <= 0)
+                return r;
+        for (size_t i = 0; i < v->n; i++) {
+                r = expand_line(m, &v->lines[i], 0, &out);
+                if (r < 0) {
+                        ini_lines_done(&out);
+                        return r;
+                }
+        }
+        if (out.n == 0)
+                return 0;
+
+        g_autofree char *joined = ini_lines_join(&out, " ");
+        r = 1;
+        if (!g_ascii_string_to_unsigned(joined, 10, 1, UINT_MAX, &n, NULL)) {
+                ini_error(m->errors, out.lines[0].file, out.lines[0].line, "invalid %s '%s' (an integer >= 1)", key,
+                          joined);
+                r = -EINVAL;
+        } else
+                *ret = (unsigned) n;
+        ini_lines_done(&out);
+        return r;
+}
+
 static void regex_defs_from_lines(const IniLines *l, RegexDef **ret, size_t *ret_n) {
         RegexDef *defs = l->n > 0 ? g_new0(RegexDef, l->n) : NULL;
 
@@ -647,6 +681,14 @@ int filter_load(const ConfigPaths *paths, const char *spec, const char *jail, co
                 }
                 ini_lines_done(&l);
         }
+
+        /* Parsed now, used later (multi-line matching, matches kept per ban). */
+        r = filter_get_unsigned(&m, "maxlines", &def->maxlines);
+        if (r < 0)
+                ret_r = r;
+        r = filter_get_unsigned(&m, "maxmatches", &def->maxmatches);
+        if (r < 0)
+                ret_r = r;
 
         if (ret_r < 0)
                 return ret_r;

@@ -305,6 +305,8 @@ static FilterDef *filter_def_copy(const FilterDef *d) {
             strdup_or_null(d->journalmatch_file, &c->journalmatch_file) < 0)
                 return NULL;
         c->journalmatch_line = d->journalmatch_line;
+        c->maxlines = d->maxlines;
+        c->maxmatches = d->maxmatches;
 
         if (d->n_failregex > 0) {
                 c->failregex = calloc(d->n_failregex, sizeof(RegexDef));

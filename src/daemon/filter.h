@@ -29,6 +29,12 @@ typedef struct FilterDef {
         char *journalmatch;        /* journalctl syntax, NULL or "" when none */
         char *journalmatch_file;
         unsigned journalmatch_line;
+        /* fail2ban's maxlines (lines buffered for multi-line failregexes) and maxmatches (matched
+         * lines kept per ticket), from the filter's arguments > [Init] > [Definition]; 0 when the
+         * filter does not set them. Validated (>= 1) but without effect so far: the engine matches
+         * one line at a time and keeps no matched lines; multi-line buffers come later. */
+        unsigned maxlines;
+        unsigned maxmatches;
 } FilterDef;
 
 FilterDef *filter_def_free(FilterDef *d);

@@ -442,6 +442,18 @@ static void test_config_layered(void) {
         g_assert_cmpstr(j->journalmatch, ==, "_SYSTEMD_UNIT=ssh.service _COMM=sshd");
         g_assert_cmpstr(j->journalmatch_file, ==, misc);
         g_assert_cmpuint(j->journalmatch_line, ==, 5);
+        /* maxlines from the filter, maxmatches the jail's own (over the filter's). */
+        g_assert_cmpuint(j->maxlines, ==, 3);
+        g_assert_cmpuint(j->maxmatches, ==, 2);
+        g_assert_cmpuint(j->filter->maxmatches, ==, 7);
+
+        /* Both from the filter; a disabled jail without a filter has the defaults 1 and maxretry. */
+        j = find_jail(c, "sshd");
+        g_assert_cmpuint(j->maxlines, ==, 3);
+        g_assert_cmpuint(j->maxmatches, ==, 7);
+        j = find_jail(c, "web");
+        g_assert_cmpuint(j->maxlines, ==, 1);
+        g_assert_cmpuint(j->maxmatches, ==, 4);
 
         j = find_jail(c, "any-proto");
         g_assert_cmpint(j->protocol, ==, PROTOCOL_ALL);
@@ -451,7 +463,7 @@ static void test_config_layered(void) {
          * spec uses), ports with protocol = all. */
         g_autofree char *w0 = g_strdup_printf("%s:9: key 'logpath' in jail 'sshd-normal' is not supported yet, ignoring", misc);
         g_autofree char *w1 = g_strdup_printf("%s:10: unknown key 'frobnicate' in jail 'sshd-normal', ignoring", misc);
-        g_autofree char *w2 = g_strdup_printf("%s:14: jail 'any-proto': protocol = all matches every port, ignoring port = 22", misc);
+        g_autofree char *w2 = g_strdup_printf("%s:15: jail 'any-proto': protocol = all matches every port, ignoring port = 22", misc);
         g_assert_cmpuint(c->n_warnings, ==, 3);
         g_assert_cmpstr(c->warnings[0], ==, w0);
         g_assert_cmpstr(c->warnings[1], ==, w1);
@@ -591,6 +603,27 @@ static void test_config_load_filter(void) {
         g_assert_cmpstr(error, ==, "invalid filter 'sshd[mode=x': arguments must end with ']'");
         g_clear_pointer(&error, free);
 
+        /* maxlines, maxmatches: argument > [Init] > [Definition], validated. */
+        g_assert_cmpint(config_load_filter(&with_dir, "lines", &def, &error), ==, 0);
+        g_assert_cmpuint(def->maxlines, ==, 4);
+        g_assert_cmpuint(def->maxmatches, ==, 9);
+        def = filter_def_free(def);
+        g_assert_cmpint(config_load_filter(&with_dir, "lines[maxlines=6, maxmatches=1]", &def, &error), ==, 0);
+        g_assert_cmpuint(def->maxlines, ==, 6);
+        g_assert_cmpuint(def->maxmatches, ==, 1);
+        def = filter_def_free(def);
+        g_assert_cmpint(config_load_filter(&with_dir, "custom", &def, &error), ==, 0);
+        g_assert_cmpuint(def->maxlines, ==, 0); /* unset */
+        g_assert_cmpuint(def->maxmatches, ==, 0);
+        def = filter_def_free(def);
+        /* The whole-line tag <lines> takes its value's origin: the argument. */
+        const char *lines_expected = "(arguments): invalid maxlines '4x' (an integer >= 1)\n"
+                                     "(arguments): invalid maxmatches '0' (an integer >= 1)";
+        g_assert_cmpint(config_load_filter(&with_dir, "lines[lines=4x, maxmatches=0]", &def, &error), ==, -EINVAL);
+        g_assert_null(def);
+        g_assert_cmpstr(error, ==, lines_expected);
+        g_clear_pointer(&error, free);
+
         /* Conditional sections: [Init?family=inet6] and [Definition?proto=udp] apply only when the
          * argument (or the [Init] value) has that value. */
         g_autofree char *cond = g_build_filename(extra, "cond.conf", NULL);
@@ -655,6 +688,8 @@ static void test_config_errors(void) {
                 "%1$s/jails/bad.conf:9: invalid blocktype 'tarpit' (drop or reject)\n"
                 "%1$s/jails/bad.conf:13: invalid jail name '9lives' (a letter, then up to 63 letters, digits, '_', '.' or '-')\n"
                 "%1$s/jails/bad.conf:20: unknown interpolation variable '%%(nothere)s' in section [interp]\n"
+                "%1$s/jails/bad.conf:23: invalid maxlines '0' (an integer >= 1)\n"
+                "%1$s/jails/bad.conf:24: invalid maxmatches 'many' (an integer >= 1)\n"
                 "%1$s/jails/filters.conf:3: jail 'nofilter': filter 'does-not-exist' not found (searched %1$s/filters)\n"
                 "%1$s/jails/filters.conf:7: jail 'emptyf': filter 'empty' (%1$s/filters/empty.conf) has no failregex\n"
                 "%1$s/jails/filters.conf:11: invalid filter 'empty[mode]': argument 'mode' without '='\n"
