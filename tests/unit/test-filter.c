@@ -548,6 +548,49 @@ static void test_python_translation(void) {
         assert_address("^(?P<a>\\w+)-(?P=a) <HOST>$", "ab-ab 10.6.0.5", "10.6.0.5");
         /* Tags inside a character class are not expanded. */
         assert_address("^[<HOST>]+ <HOST>$", "HOST<> 10.6.0.6", "10.6.0.6");
+
+        /* \w, \W, \b, \B: Python's are Unicode-aware on decoded text; bytes >= 0x80 (UTF-8) count as
+         * word characters, so a non-ASCII letter does not end a word. */
+        assert_address("^user \\w+ from <HOST>$", "user j\xc3\xbcrgen from 10.6.1.1", "10.6.1.1");
+        assert_line_result("^user \\w+ from <HOST>$", "user j\xc3\xbc-rgen from 10.6.1.1", FILTER_NO_MATCH);
+        assert_address("^user [\\w.]+ from <HOST>$", "user j\xc3\xbc.rgen from 10.6.1.1", "10.6.1.1");
+        assert_line_result("^user [^\\w]+ from <HOST>$", "user \xc3\xbc from 10.6.1.1", FILTER_NO_MATCH);
+        assert_address("^a\\Wb <HOST>$", "a-b 10.6.1.2", "10.6.1.2");
+        assert_line_result("^a\\W+b <HOST>$", "a\xc3\xbc" "b 10.6.1.2", FILTER_NO_MATCH);
+        assert_line_result("^ab\\b.* <HOST>$", "ab\xc3\xbc 10.6.1.3", FILTER_NO_MATCH);
+        assert_address("^ab\\b.* <HOST>$", "ab- 10.6.1.3", "10.6.1.3");
+        assert_address("^ab\\B.* <HOST>$", "ab\xc3\xbc 10.6.1.3", "10.6.1.3");
+        assert_line_result("^ab\\B.* <HOST>$", "ab- 10.6.1.3", FILTER_NO_MATCH);
+        /* \d stays ASCII, like the address tags' own boundaries. */
+        assert_line_result("^\\d+ <HOST>$", "\xd9\xa1 10.6.1.3", FILTER_NO_MATCH);
+        assert_line_result("^x<HOST>$", "x\xc3\xbc" "10.6.1.3", FILTER_NO_MATCH);
+
+        /* Code points: Python's \xHH (>= 0x80), \uHHHH, \UHHHHHHHH are characters, here UTF-8 bytes;
+         * a quantifier applies to the whole character. */
+        assert_address("^j\\u00fcrgen <HOST>$", "j\xc3\xbcrgen 10.6.1.4", "10.6.1.4");
+        assert_address("^j\\u00fc+rgen <HOST>$", "j\xc3\xbc\xc3\xbcrgen 10.6.1.4", "10.6.1.4");
+        assert_address("^j\\xfcrgen <HOST>$", "j\xc3\xbcrgen 10.6.1.4", "10.6.1.4");
+        assert_line_result("^j\\xfcrgen <HOST>$", "j\xfcrgen 10.6.1.4", FILTER_NO_MATCH);
+        assert_address("^\\u0041\\x41 <HOST>$", "AA 10.6.1.4", "10.6.1.4");
+        assert_address("^\\U0001F600 <HOST>$", "\xf0\x9f\x98\x80 10.6.1.4", "10.6.1.4");
+
+        /* Python-only flags: a (ASCII), u (Unicode) and L (locale) are dropped; the rest stays. */
+        assert_address("(?u)^x <HOST>$", "x 10.6.1.5", "10.6.1.5");
+        assert_address("(?a)^x <HOST>$", "x 10.6.1.5", "10.6.1.5");
+        assert_address("(?Lu)^x <HOST>$", "x 10.6.1.5", "10.6.1.5");
+        assert_address("^(?iu:x) <HOST>$", "X 10.6.1.5", "10.6.1.5");
+        assert_address("^(?u:x)+ <HOST>$", "xx 10.6.1.5", "10.6.1.5");
+        assert_line_result("^(?u:x) <HOST>$", "X 10.6.1.5", FILTER_NO_MATCH);
+        /* A global flag after the start applies to the whole pattern, as in Python up to 3.10 … */
+        assert_address("^foo (?i)bar <HOST>$", "FOO BAR 10.6.1.6", "10.6.1.6");
+        assert_address("^foo (?su)bar.<HOST>$", "foo bar\n10.6.1.6", "10.6.1.6");
+        /* … but inside a group it stays local, as fail2ban makes of "(?:(?i)…)": (?i:…). */
+        assert_address("^(?:(?i)expn|vrfy) \\S+ <HOST>$", "VRFY x 10.6.1.7", "10.6.1.7");
+        assert_address("^x(?:(?i)a)b <HOST>$", "xAb 10.6.1.7", "10.6.1.7");
+        assert_line_result("^x(?:(?i)a)b <HOST>$", "xAB 10.6.1.7", FILTER_NO_MATCH);
+        assert_line_result("^x<F-ID>(?i)a</F-ID>b <HOST>$", "xAB 10.6.1.7", FILTER_NO_MATCH);
+        /* Possessive quantifiers and atomic groups are PCRE2 syntax already. */
+        assert_address("^a++b (?>c+)d <HOST>$", "aab ccd 10.6.1.8", "10.6.1.8");
 }
 
 static void test_errors(void) {
@@ -563,6 +606,14 @@ static void test_errors(void) {
         assert_error(bad_paren, NULL, NULL, "test.conf:10: failregex: ", "at offset 21");
         assert_error(bad_paren, NULL, NULL, "test.conf:10: failregex: missing closing parenthesis", "");
         assert_error(bad_quant, NULL, NULL, "test.conf:10: failregex: ", "at offset 17");
+        /* Offsets still count in the pattern as written when a flag moved to the front or an escape
+         * was widened. */
+        {
+                const char *hoisted[] = { "^foo (?i)bar\\w <HOST> x{2,1}", NULL };
+                const char *bad_u[] = { "^x <HOST> [\\u00fc]", NULL };
+                assert_error(hoisted, NULL, NULL, "test.conf:10: failregex: ", "at offset 27");
+                assert_error(bad_u, NULL, NULL, "test.conf:10: failregex: PCRE2 does not support", "at offset 13");
+        }
         assert_error(bad_class, ignore_bad, NULL, "test.conf:21: ignoreregex: ", "at offset 4");
         assert_error(bad_class, NULL, "^(?<x", "test.conf:5: prefregex: ", "at offset");
         assert_error(no_host, NULL, NULL, "test.conf:11: failregex: no <HOST> tag", "");
