@@ -236,6 +236,8 @@ static void emit_flag_group(GString *out, GArray *map, const char *s, size_t len
                         emit(out, map, "(?:", 3, src_offset);
                 return;
         }
+        if (g->str[g->len - 1] == '-') /* "(?i-u)" → "(?i)" */
+                g_string_truncate(g, g->len - 1);
         g_string_append_c(g, s[len - 1]);
         emit(out, map, g->str, g->len, src_offset);
 }

@@ -579,6 +579,9 @@ static void test_python_translation(void) {
         assert_address("(?a)^x <HOST>$", "x 10.6.1.5", "10.6.1.5");
         assert_address("(?Lu)^x <HOST>$", "x 10.6.1.5", "10.6.1.5");
         assert_address("^(?iu:x) <HOST>$", "X 10.6.1.5", "10.6.1.5");
+        assert_address("^(?i-u:x) <HOST>$", "X 10.6.1.5", "10.6.1.5");
+        assert_address("^(?i-au)x <HOST>$", "X 10.6.1.5", "10.6.1.5");
+        assert_line_result("^(?i)(?-iu:x) <HOST>$", "X 10.6.1.5", FILTER_NO_MATCH);
         assert_address("^(?u:x)+ <HOST>$", "xx 10.6.1.5", "10.6.1.5");
         assert_line_result("^(?u:x) <HOST>$", "X 10.6.1.5", FILTER_NO_MATCH);
         /* A global flag after the start applies to the whole pattern, as in Python up to 3.10 … */
