@@ -43,7 +43,7 @@ static json_t *jail_to_json(const JailRules *j) {
         const JailConfig *c = j->config;
         g_autofree char *ports = ports_to_string(c), *ignore = ignore_to_string(c);
 
-        return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I}",
+        return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
                          "name", c->name,
                          "filter", c->filter_spec,
                          "filter_file", c->filter->file,
@@ -55,7 +55,9 @@ static json_t *jail_to_json(const JailRules *j) {
                          "blocktype", block_type_to_string(c->blocktype),
                          "journalmatch", j->match->text,
                          "ignore", ignore,
-                         "failregex_count", (json_int_t) c->filter->n_failregex);
+                         "failregex_count", (json_int_t) c->filter->n_failregex,
+                         "maxlines", (json_int_t) c->maxlines,
+                         "maxmatches", (json_int_t) c->maxmatches);
 }
 
 int verb_check_config(int n_args, char **args, const CtlOptions *o) {

@@ -26,13 +26,13 @@ static const char *const fail2ban_keys_silent[] = {
         "protocol", "blocktype", "journalmatch", "maxtracked", "bantime.increment", "bantime.factor",
         "bantime.formula", "bantime.multipliers", "bantime.maxtime", "bantime.rndtime", "bantime.overalljails",
         "logpath", "backend", "action", "banaction", "banaction_allports", "usedns", "mode", "chain",
-        "logencoding", "datepattern", "maxmatches", "mta", "destemail", "sender", "sendername",
+        "logencoding", "datepattern", "maxlines", "maxmatches", "mta", "destemail", "sender", "sendername",
         "fail2ban_agent", "dbfile", "dbpurgeage", "skip_if_nologs", "action_", "logtimezone",
 };
 
 /* fail2ban keys that change what a jail does and that we do not do (yet). */
 static const char *const fail2ban_keys_unsupported[] = {
-        "failregex", "ignoreregex", "prefregex", "ignorecommand", "ignorecache", "maxlines",
+        "failregex", "ignoreregex", "prefregex", "ignorecommand", "ignorecache",
         "journalflags", "timeout",
 };
 

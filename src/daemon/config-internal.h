@@ -27,6 +27,7 @@ typedef struct JailParser {
         GPtrArray *warnings;
         bool fail2ban;         /* a fail2ban jail.conf: no "blocktype" key (it is an action parameter
                                 * there), and unknown keys are judged by the caller */
+        bool maxlines_set, maxmatches_set; /* by the jail itself: the filter's values do not apply */
 } JailParser;
 
 /* Gets KEY of the jail, interpolated and joined with SEPARATOR. Returns 1 if set, 0 if not,

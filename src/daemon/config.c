@@ -270,13 +270,13 @@ static const char *const jail_keys[] = {
         "enabled", "filter", "maxretry", "findtime", "bantime", "ignoreip", "ignoreself", "port",
         "protocol", "blocktype", "journalmatch", "maxtracked", "bantime.increment", "bantime.factor",
         "bantime.formula", "bantime.multipliers", "bantime.maxtime", "bantime.rndtime", "bantime.overalljails",
-        "dbpurgeage",
+        "dbpurgeage", "maxlines", "maxmatches",
 };
 
 /* fail2ban jail options that we accept but do not act on yet. Prefixes end in '.' or '_'. */
 static const char *const jail_keys_unsupported[] = {
         "action", "banaction", "banaction_allports", "logpath", "backend", "usedns", "chain", "logencoding",
-        "mta", "destemail", "sender", "sendername", "ignorecommand", "ignorecache", "maxlines", "maxmatches",
+        "mta", "destemail", "sender", "sendername", "ignorecommand", "ignorecache",
         "datepattern", "failregex", "ignoreregex", "prefregex", "mode", "dbfile", "skip_if_nologs",
         "fail2ban_agent", "action_", "banaction.",
 };
@@ -461,6 +461,20 @@ int jail_parse(JailParser *p, JailConfig **ret) {
                 if (k > 0 && parse_unsigned(maxretry, 1, &j->maxretry) < 0)
                         ok = jail_error(p, file, line, "invalid maxretry '%s'", maxretry);
         }
+        j->maxlines = 1;
+        j->maxmatches = j->maxretry;
+        {
+                GET(maxlines, " ");
+                if (k > 0 && parse_unsigned(maxlines, 1, &j->maxlines) < 0)
+                        ok = jail_error(p, file, line, "invalid maxlines '%s' (an integer >= 1)", maxlines);
+                p->maxlines_set = k > 0;
+        }
+        {
+                GET(maxmatches, " ");
+                if (k > 0 && parse_unsigned(maxmatches, 1, &j->maxmatches) < 0)
+                        ok = jail_error(p, file, line, "invalid maxmatches '%s' (an integer >= 1)", maxmatches);
+                p->maxmatches_set = k > 0;
+        }
         {
                 GET(maxtracked, " ");
                 if (k > 0 && parse_unsigned(maxtracked, 1, &j->maxtracked) < 0)
@@ -603,6 +617,10 @@ int jail_load_filter(JailParser *p, JailConfig *j) {
                           def->file);
                 return -EINVAL;
         }
+        if (!p->maxlines_set && def->maxlines > 0)
+                j->maxlines = def->maxlines;
+        if (!p->maxmatches_set && def->maxmatches > 0)
+                j->maxmatches = def->maxmatches;
         if (!j->journalmatch && !isempty(def->journalmatch)) {
                 j->journalmatch = g_strdup(def->journalmatch);
                 j->journalmatch_file = g_strdup(def->journalmatch_file);

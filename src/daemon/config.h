@@ -88,6 +88,12 @@ typedef struct JailConfig {
         usec_t bantime_rndtime_usec;    /* 0: none */
         bool bantime_overalljails;
         usec_t dbpurgeage_usec;         /* how long a ban counts as an earlier ban (default 1d) */
+
+        /* fail2ban's maxlines (default 1) and maxmatches (default maxretry): the jail's value, else
+         * the filter's (FilterDef), else the default; >= 1. Parsed and shown only: multi-line
+         * buffers and the matched lines kept per ban come later. */
+        unsigned maxlines;
+        unsigned maxmatches;
 } JailConfig;
 
 /* fail2ban's default bantime.formula */

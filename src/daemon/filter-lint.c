@@ -17,7 +17,8 @@
 #include "filter-lint.h"
 #include "macro.h"
 
-static const char *const address_tags[] = { "<HOST>", "<ADDR>", "<IP4>", "<IP6>", "(?P<host>", "(?<host>",
+static const char *const address_tags[] = { "<HOST>", "<ADDR>", "<IP4>", "<IP6>", "<SUBNET>", "<F-ADDR/>",
+                                            "<F-IP4/>", "<F-IP6/>", "<F-SUBNET/>", "(?P<host>", "(?<host>",
                                             "(?P<ip4>", "(?<ip4>", "(?P<ip6>", "(?<ip6>", "(?P<addr>", "(?<addr>" };
 
 /* Offset of the first address tag, or -1. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -157,11 +158,22 @@ int filter_spec_parse(const char *spec, char **ret_name, GHashTable **ret_args, 
 }
 
 /* Tag substitution in filters: <name> is replaced by the value of name from the map
- * arguments > [Init] > [Definition] (with [DEFAULT]); values are interpolated lazily, on first use. */
+ * arguments > [Init] > [Definition] (with [DEFAULT]); values are interpolated lazily, on first use.
+ *
+ * Conditional sections, [SECTION?KEY=VALUE] (fail2ban's [Init?family=inet6]): their values override
+ * those of [SECTION] when KEY's value (argument > [Init] > [Definition] > [DEFAULT], interpolated, not
+ * tag-substituted, lines joined with a space) is exactly VALUE; otherwise they are not seen at all.
+ * This holds for tags and for the keys the filter itself reads (failregex, …), but not for
+ * %(name)s interpolation, which only ever sees the plain sections. Conditions are evaluated once,
+ * when the filter is loaded. (fail2ban stores these values as "key?KEY=VALUE" in SECTION and uses
+ * them where it substitutes tags for a given condition: in actions, with the family of the address
+ * being banned. We have no runtime condition in filters, so KEY is a filter argument or value.) If
+ * several conditional sections of SECTION apply and set the same key, the first one read wins. */
 typedef struct TagMap {
         const IniDocument *doc;
         GHashTable *args;    /* key → IniLines * (owned) */
         GHashTable *cache;   /* key → IniLines * (owned), interpolated [Init]/[Definition] values */
+        GPtrArray *conds;    /* const IniSection *: the conditional sections that apply (borrowed) */
         GPtrArray *errors;
 } TagMap;
 
@@ -170,6 +182,102 @@ static void tag_map_done(TagMap *m) {
                 g_hash_table_unref(m->args);
         if (m->cache)
                 g_hash_table_unref(m->cache);
+        if (m->conds)
+                g_ptr_array_unref(m->conds);
+}
+
+/* KEY of [SECTION] as the filter sees it: from an applicable [SECTION?…] first, then from [SECTION],
+ * then (if WITH_DEFAULT) from [DEFAULT]. */
+static const IniValue *tag_map_section_get(const TagMap *m, const char *section, const char *key, bool with_default) {
+        size_t n = strlen(section);
+
+        for (guint i = 0; m->conds && i < m->conds->len; i++) {
+                const IniSection *s = m->conds->pdata[i];
+                const IniValue *v;
+
+                if (!strneq(s->name, section, n) || s->name[n] != '?')
+                        continue;
+                v = ini_section_get(s, key);
+                if (v)
+                        return v;
+        }
+        if (with_default)
+                return ini_document_lookup(m->doc, section, key);
+        return ini_section_get(ini_document_get_section(m->doc, section), key);
+}
+
+static bool is_word(const char *s, size_t n) {
+        if (n == 0)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!g_ascii_isalnum(s[i]) && s[i] != '_')
+                        return false;
+        return true;
+}
+
+/* The value a condition compares: KEY as argument, else from plain [Init], else from [Definition] or
+ * [DEFAULT]; NULL (and 0) if unset. */
+static int tag_map_condition_value(TagMap *m, const char *key, char **ret) {
+        const IniLines *al = g_hash_table_lookup(m->args, key);
+        const char *section = "Init";
+        const IniValue *v;
+        IniLines l = {};
+        int r;
+
+        if (al) {
+                *ret = ini_lines_join(al, " ");
+                return 1;
+        }
+        v = ini_section_get(ini_document_get_section(m->doc, section), key);
+        if (!v) {
+                section = "Definition";
+                v = ini_document_lookup(m->doc, section, key);
+        }
+        if (!v) {
+                *ret = NULL;
+                return 0;
+        }
+        r = ini_document_interpolate(m->doc, section, v, /* used= */ NULL, &l, m->errors);
+        if (r < 0)
+                return r;
+        *ret = ini_lines_join(&l, " ");
+        ini_lines_done(&l);
+        return 1;
+}
+
+/* Finds the conditional sections [SECTION?KEY=VALUE] of the document and keeps those whose condition
+ * holds. A malformed one is an error. */
+static int tag_map_init_conditions(TagMap *m) {
+        int ret = 0;
+
+        m->conds = g_ptr_array_new();
+        for (guint i = 0; i < m->doc->sections->len; i++) {
+                const IniSection *s = m->doc->sections->pdata[i];
+                const char *q = strchr(s->name, '?'), *eq;
+                g_autofree char *key = NULL, *value = NULL, *cur = NULL;
+                int r;
+
+                if (!q)
+                        continue;
+                eq = strchr(q + 1, '=');
+                if (!is_word(s->name, q - s->name) || !eq || !is_word(q + 1, eq - (q + 1))) {
+                        ini_error(m->errors, s->file, s->line,
+                                  "invalid conditional section [%s] (expected [SECTION?KEY=VALUE])", s->name);
+                        ret = -EINVAL;
+                        continue;
+                }
+                key = g_ascii_strdown(q + 1, eq - (q + 1));
+                value = g_strstrip(g_strdup(eq + 1));
+
+                r = tag_map_condition_value(m, key, &cur);
+                if (r < 0) {
+                        ret = r;
+                        continue;
+                }
+                if (r > 0 && streq(g_strstrip(cur), value))
+                        g_ptr_array_add(m->conds, (gpointer) s);
+        }
+        return ret;
 }
 
 /* Returns 1 and the value if NAME is in the map, 0 if not, negative errno on error. */
@@ -190,16 +298,38 @@ static int tag_map_lookup(TagMap *m, const char *name, const IniLines **ret) {
         }
 
         slash = strchr(name, '/');
-        if (slash) {
+        if (slash && (size_t) (slash - name) == strlen("known") && g_ascii_strncasecmp(name, "known", slash - name) == 0) {
+                /* <known/key>: the value key had before the last file that set it overrode it, as
+                 * %(known/key)s in ini.c: from [Init] if key is there, else [Definition]; without an
+                 * earlier value the one from [DEFAULT], else the value itself (so that a filter may
+                 * say "failregex = <known/failregex>" whether or not anything came before). */
+                const IniSection *sec = ini_document_get_section(m->doc, "Init");
+                const IniValue *cur = ini_section_get(sec, slash + 1);
+
+                if (!cur) {
+                        section = "Definition";
+                        cur = ini_section_get(ini_document_get_section(m->doc, section), slash + 1);
+                }
+                if (cur && cur->previous)
+                        v = cur->previous;
+                else
+                        v = ini_section_get(ini_document_get_section(m->doc, "DEFAULT"), slash + 1) ?: cur;
+        } else if (slash && (size_t) (slash - name) == strlen("default") &&
+                   g_ascii_strncasecmp(name, "default", slash - name) == 0) {
+                /* <default/key>: [DEFAULT]'s value even where [Init] or [Definition] override it;
+                 * interpolated in the context of [Definition], like any [DEFAULT] value used there. */
+                section = "Definition";
+                v = ini_section_get(ini_document_get_section(m->doc, "DEFAULT"), slash + 1);
+        } else if (slash) {
                 /* fail2ban: <section/key>, as in <lt_<logtype>/__prefix_line>. */
                 other = g_strndup(name, slash - name);
                 section = other;
-                v = ini_document_get_section(m->doc, section) ? ini_document_lookup(m->doc, section, slash + 1) : NULL;
+                v = ini_document_get_section(m->doc, section) ? tag_map_section_get(m, section, slash + 1, true) : NULL;
         } else {
-                v = ini_section_get(ini_document_get_section(m->doc, "Init"), name);
+                v = tag_map_section_get(m, "Init", name, /* with_default= */ false);
                 if (!v) {
                         section = "Definition";
-                        v = ini_document_lookup(m->doc, section, name);
+                        v = tag_map_section_get(m, section, name, /* with_default= */ true);
                 }
         }
         if (!v)
@@ -346,10 +476,10 @@ static int filter_get(TagMap *m, const char *key, bool fallback_init, IniLines *
         const char *section = "Definition";
         int r;
 
-        v = ini_document_lookup(m->doc, section, key);
+        v = tag_map_section_get(m, section, key, /* with_default= */ true);
         if (!v && fallback_init) {
                 section = "Init";
-                v = ini_section_get(ini_document_get_section(m->doc, section), key);
+                v = tag_map_section_get(m, section, key, /* with_default= */ false);
         }
         if (!v)
                 return 0;
@@ -369,6 +499,39 @@ static int filter_get(TagMap *m, const char *key, bool fallback_init, IniLines *
         ini_lines_done(&interpolated);
         *ret = out;
         return 1;
+}
+
+/* An integer option (maxlines, maxmatches), looked up like a tag: argument > [Init] > [Definition],
+ * tags substituted. Returns 0 if unset or empty, 1 with the value, or -EINVAL (reported). */
+static int filter_get_unsigned(TagMap *m, const char *key, unsigned *ret) {
+        const IniLines *v;
+        IniLines out = {};
+        guint64 n;
+        int r;
+
+        r = tag_map_lookup(m, key, &v);
+        if (r <= 0)
+                return r;
+        for (size_t i = 0; i < v->n; i++) {
+                r = expand_line(m, &v->lines[i], 0, &out);
+                if (r < 0) {
+                        ini_lines_done(&out);
+                        return r;
+                }
+        }
+        if (out.n == 0)
+                return 0;
+
+        g_autofree char *joined = ini_lines_join(&out, " ");
+        r = 1;
+        if (!g_ascii_string_to_unsigned(joined, 10, 1, UINT_MAX, &n, NULL)) {
+                ini_error(m->errors, out.lines[0].file, out.lines[0].line, "invalid %s '%s' (an integer >= 1)", key,
+                          joined);
+                r = -EINVAL;
+        } else
+                *ret = (unsigned) n;
+        ini_lines_done(&out);
+        return r;
 }
 
 static void regex_defs_from_lines(const IniLines *l, RegexDef **ret, size_t *ret_n) {
@@ -469,6 +632,10 @@ int filter_load(const ConfigPaths *paths, const char *spec, const char *jail, co
                 g_hash_table_insert(m.args, g_strdup("logtype"), al);
         }
 
+        r = tag_map_init_conditions(&m);
+        if (r < 0)
+                return r;
+
         r = filter_get(&m, "failregex", false, &l);
         if (r < 0)
                 ret_r = r;
@@ -512,6 +679,14 @@ int filter_load(const ConfigPaths *paths, const char *spec, const char *jail, co
                 }
                 ini_lines_done(&l);
         }
+
+        /* Parsed now, used later (multi-line matching, matches kept per ban). */
+        r = filter_get_unsigned(&m, "maxlines", &def->maxlines);
+        if (r < 0)
+                ret_r = r;
+        r = filter_get_unsigned(&m, "maxmatches", &def->maxmatches);
+        if (r < 0)
+                ret_r = r;
 
         if (ret_r < 0)
                 return ret_r;

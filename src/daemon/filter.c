@@ -61,6 +61,7 @@ typedef enum GroupRole {
         GROUP_USER,     /* user */
         GROUP_ID,       /* id, fid */
         GROUP_CONTENT,  /* content (prefregex only) */
+        GROUP_CIDR,     /* cidr: the prefix length of the address beside it (<CIDR>, <SUBNET>) */
         GROUP_FIELD,    /* any other name: reported in FilterMatch.fields */
         _GROUP_ROLE_MAX,
         _GROUP_ROLE_INVALID = -EINVAL,
@@ -122,6 +123,7 @@ void filter_match_done(FilterMatch *m) {
         if (!m)
                 return;
 
+        m->prefixlen = 0;
         free(m->user);
         m->user = NULL;
         free(m->id);
@@ -144,6 +146,8 @@ static GroupRole group_role_from_name(const char *name) {
                 return GROUP_ID;
         if (streq(name, "content"))
                 return GROUP_CONTENT;
+        if (streq(name, "cidr"))
+                return GROUP_CIDR;
         return GROUP_FIELD;
 }
 
@@ -301,6 +305,8 @@ static FilterDef *filter_def_copy(const FilterDef *d) {
             strdup_or_null(d->journalmatch_file, &c->journalmatch_file) < 0)
                 return NULL;
         c->journalmatch_line = d->journalmatch_line;
+        c->maxlines = d->maxlines;
+        c->maxmatches = d->maxmatches;
 
         if (d->n_failregex > 0) {
                 c->failregex = calloc(d->n_failregex, sizeof(RegexDef));
@@ -413,8 +419,8 @@ static int error_no_host(const RegexDef *rd, const char *fallback_file, char **r
         if (!ret_error)
                 return -EINVAL;
         if (asprintf(ret_error,
-                     "%s:%u: failregex: no <HOST> tag (nor <ADDR>, <IP4>, <IP6> or a group named host, addr, "
-                     "ip4 or ip6)",
+                     "%s:%u: failregex: no <HOST> tag (nor <ADDR>, <IP4>, <IP6>, <DNS>, <SUBNET> or a group "
+                     "named host, addr, ip4, ip6 or dns)",
                      rd->file ?: fallback_file ?: "<unknown>", rd->line) < 0) {
                 *ret_error = NULL;
                 return -ENOMEM;
@@ -577,6 +583,37 @@ static bool find_capture(const Regex *fail, pcre2_match_data *md, uint32_t offse
         return false;
 }
 
+/* The address a match is for: the address capture, with the prefix length capture of the same regex if
+ * that is set. Returns false if it is no address (a name) or no sensible network (/0, or a prefix too
+ * long for the family). */
+static bool capture_to_address(const char *text, size_t len, const char *cidr, size_t cidr_len,
+                               Address *ret_address, unsigned *ret_prefixlen) {
+        char buf[128];
+        AddressPrefix p;
+
+        if (!cidr) {
+                if (address_parse_n(text, len, ret_address) < 0)
+                        return false;
+                *ret_prefixlen = 0;
+                return true;
+        }
+
+        /* address_prefix_parse() does the family checks, mapped IPv6 (::ffff:10.0.0.0/104 is
+         * 10.0.0.0/8) and the masking. */
+        if (len + 1 + cidr_len >= sizeof(buf))
+                return false;
+        memcpy(buf, text, len);
+        buf[len] = '/';
+        memcpy(buf + len + 1, cidr, cidr_len);
+        buf[len + 1 + cidr_len] = '\0';
+        if (address_prefix_parse(buf, &p) < 0 || p.prefixlen == 0)
+                return false;
+
+        *ret_address = p.address;
+        *ret_prefixlen = p.prefixlen == (p.address.family == AF_INET ? 32U : 128U) ? 0 : p.prefixlen;
+        return true;
+}
+
 /* Adds "name=value" for each set GROUP_FIELD group of R to FIELDS, unless a field of that name is there
  * already (the failregex's captures come first and win over the prefregex's). */
 static void collect_fields(const Regex *r, pcre2_match_data *md, uint32_t offset, const char *subject,
@@ -690,16 +727,30 @@ int filter_match(Filter *f, const char *line, size_t len, FilterMatch *ret) {
                 return limit ? FILTER_LIMIT : FILTER_NO_MATCH;
         fail = &f->fail[index];
 
-        /* 4. Take the captures now: the ignoreregexes reuse the match data. */
+        /* 4. Take the captures now: the ignoreregexes reuse the match data. The address comes from the
+         *    failregex, else from the prefregex; its prefix length (if any) from the same regex. */
         result = FILTER_NO_ADDRESS;
-        if (find_capture(fail, fail_md, offset, subject, pref, f->md_pref, line, ADDRESS_ROLES, &role, &text,
-                         &text_len) &&
-            role == GROUP_ADDRESS && address_parse_n(text, text_len, &address) >= 0)
+        size_t start, cidr_start, cidr_len = 0;
+        const char *cidr = NULL;
+        unsigned prefixlen = 0;
+        if (regex_find_group(fail, fail_md, offset, ADDRESS_ROLES, &role, &start, &text_len)) {
+                text = subject + start;
+                if (regex_find_group(fail, fail_md, offset, ROLE_BIT(GROUP_CIDR), NULL, &cidr_start, &cidr_len))
+                        cidr = subject + cidr_start;
+        } else if (regex_find_group(pref, f->md_pref, 0, ADDRESS_ROLES, &role, &start, &text_len)) {
+                text = line + start;
+                if (regex_find_group(pref, f->md_pref, 0, ROLE_BIT(GROUP_CIDR), NULL, &cidr_start, &cidr_len))
+                        cidr = line + cidr_start;
+        } else
+                text = NULL;
+        if (text && role == GROUP_ADDRESS && capture_to_address(text, text_len, cidr, cidr_len, &address, &prefixlen))
                 result = FILTER_FAILURE;
 
         _cleanup_(filter_match_done) FilterMatch m = { .regex_index = index };
-        if (result == FILTER_FAILURE)
+        if (result == FILTER_FAILURE) {
                 m.address = address;
+                m.prefixlen = prefixlen;
+        }
         if (ret) {
                 if (find_capture(fail, fail_md, offset, subject, pref, f->md_pref, line, ROLE_BIT(GROUP_USER), NULL,
                                  &text, &text_len)) {

@@ -8,8 +8,9 @@
 
 /* A filter definition as the configuration produced it: every %(var)s interpolation and every
  * <tag> from [Definition]/[Init]/jail arguments is already substituted; what remains are the regex
- * tags of the filter engine (<HOST>, <ADDR>, <IP4>, <IP6>, <F-USER>…</F-USER>, <F-ID>…</F-ID>,
- * any other <F-NAME>…</F-NAME>) and unknown <…> text, which stays literal as in fail2ban.
+ * tags of the filter engine (<HOST>, <ADDR>, <IP4>, <IP6>, <DNS>, <CIDR>, <SUBNET>, their
+ * self-closing forms <F-ADDR/>…, <F-ID/>, <F-PORT/>, <F-USER>…</F-USER>, <F-ID>…</F-ID>, any other
+ * <F-NAME>…</F-NAME>) and unknown <…> text, which stays literal as in fail2ban.
  * Each pattern remembers the file and line it came from, for error messages. */
 typedef struct RegexDef {
         char *pattern;
@@ -28,6 +29,12 @@ typedef struct FilterDef {
         char *journalmatch;        /* journalctl syntax, NULL or "" when none */
         char *journalmatch_file;
         unsigned journalmatch_line;
+        /* fail2ban's maxlines (lines buffered for multi-line failregexes) and maxmatches (matched
+         * lines kept per ticket), from the filter's arguments > [Init] > [Definition]; 0 when the
+         * filter does not set them. Validated (>= 1) but without effect so far: the engine matches
+         * one line at a time and keeps no matched lines; multi-line buffers come later. */
+        unsigned maxlines;
+        unsigned maxmatches;
 } FilterDef;
 
 FilterDef *filter_def_free(FilterDef *d);
@@ -48,6 +55,14 @@ const char *filter_result_to_string(FilterResult r);
 
 typedef struct FilterMatch {
         Address address;   /* valid for FILTER_FAILURE; normalised (mapped IPv6 → IPv4) */
+        unsigned prefixlen; /* 0: the failure is for the single address above. Otherwise the regex
+                             * matched a prefix (<SUBNET>, <ADDR>/<CIDR>: a "cidr" group was set
+                             * next to the address) and the failure is for the whole network:
+                             * address is then the network address (host bits cleared) and
+                             * prefixlen is 1…31 (IPv4) or 1…127 (IPv6). A full-length prefix
+                             * (/32, /128) is reported as a single address (0); a /0 or a prefix too
+                             * long for the family gives FILTER_NO_ADDRESS. Consumers that do not
+                             * handle networks yet treat the network address as one address. */
         char *user;        /* <F-USER> capture, or NULL; owned */
         char *id;          /* <F-ID> capture, or NULL; owned */
         char **fields;     /* every other named capture (<F-NAME>, (?P<name>…)) that is set, as

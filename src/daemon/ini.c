@@ -654,6 +654,10 @@ static int resolve_name(const IniDocument *d, const char *section, const char *n
                         v = ini_section_get(ini_document_get_section(d, "DEFAULT"), lower + strlen("known/"));
                 else
                         v = NULL;
+        } else if (g_str_has_prefix(lower, "default/")) {
+                /* fail2ban: [DEFAULT]'s value even where this section overrides the key; like every
+                 * [DEFAULT] value it is interpolated in the context of the referencing section. */
+                v = ini_section_get(ini_document_get_section(d, "DEFAULT"), lower + strlen("default/"));
         } else if (slash) {
                 /* fail2ban: %(section/key)s, resolved in the context of that section. */
                 other = g_strndup(name, slash - name);

@@ -12,8 +12,9 @@
  *   # or ; comment         full-line only (regexes contain both characters), also inside values
  *     continuation         an indented line continues the value; blank lines inside are dropped
  *   %(name)s, %%           interpolation from the same section, then [DEFAULT]; %(__name__)s;
- *                          %(known/name)s: the value name had before it was overridden (or [DEFAULT]'s);
- *                          %(section/name)s from another section, %(default/name)s from [DEFAULT]
+ *                          %(known/name)s: the value name had before it was overridden (or [DEFAULT]'s)
+ *                          %(default/name)s: [DEFAULT]'s value even where the section overrides it
+ *                          %(section/name)s: name as [section] has it
  *   [INCLUDES] before/after = other.conf   read before/after the file, relative to its directory
  * Every physical value line keeps the FILE:LINE it came from, so that one regex of a failregex
  * list can be reported precisely.

@@ -199,9 +199,29 @@ static void test_ini_interpolation(void) {
                                                   "name = section\n"            /* 9 */
                                                   "e = [%(WHO)s|%(__name__)s]\n" /* 10 */
                                                   "[t]\n"
-                                                  "e = %(who)s\n",              /* 12 */
+                                                  "e = %(who)s\n"               /* 12 */
+                                                  "[u]\n"
+                                                  "name = u\n"                  /* 14 */
+                                                  "f = %(default/name)s/%(Default/who)s/%(name)s\n"
+                                                  "g = %(default/e)s\n",        /* 16 */
                                                   "t.conf", errors),
                         ==, 0);
+
+        /* %(default/key)s: [DEFAULT]'s value although [u] overrides it; interpolated in [u]'s context
+         * (%(name)s inside [DEFAULT]'s "who" is u's name); an error if [DEFAULT] lacks the key. */
+        l = interpolate(d, "u", "f");
+        g_assert_cmpuint(l.n, ==, 1);
+        assert_line(&l.lines[0], "default/u/u", "t.conf", 15);
+        ini_lines_done(&l);
+        {
+                g_autoptr(GPtrArray) errs = errors_new();
+                IniLines x = { .n = 4242 };
+
+                g_assert_cmpint(ini_document_interpolate(d, "u", ini_document_lookup(d, "u", "g"), NULL, &x, errs), ==,
+                                -EINVAL);
+                g_assert_cmpuint(x.n, ==, 4242);
+                assert_errors(errs, "t.conf:16: unknown interpolation variable '%(default/e)s' in section [u]");
+        }
 
         check_interpolation_error(d, "a", "t.conf:5: unknown interpolation variable '%(nope)s' in section [s]");
         check_interpolation_error(d, "b", "t.conf:6: interpolation of '%(c)s' nested more than 16 levels deep (a loop?)");
@@ -422,6 +442,18 @@ static void test_config_layered(void) {
         g_assert_cmpstr(j->journalmatch, ==, "_SYSTEMD_UNIT=ssh.service _COMM=sshd");
         g_assert_cmpstr(j->journalmatch_file, ==, misc);
         g_assert_cmpuint(j->journalmatch_line, ==, 5);
+        /* maxlines from the filter, maxmatches the jail's own (over the filter's). */
+        g_assert_cmpuint(j->maxlines, ==, 3);
+        g_assert_cmpuint(j->maxmatches, ==, 2);
+        g_assert_cmpuint(j->filter->maxmatches, ==, 7);
+
+        /* Both from the filter; a disabled jail without a filter has the defaults 1 and maxretry. */
+        j = find_jail(c, "sshd");
+        g_assert_cmpuint(j->maxlines, ==, 3);
+        g_assert_cmpuint(j->maxmatches, ==, 7);
+        j = find_jail(c, "web");
+        g_assert_cmpuint(j->maxlines, ==, 1);
+        g_assert_cmpuint(j->maxmatches, ==, 4);
 
         j = find_jail(c, "any-proto");
         g_assert_cmpint(j->protocol, ==, PROTOCOL_ALL);
@@ -431,7 +463,7 @@ static void test_config_layered(void) {
          * spec uses), ports with protocol = all. */
         g_autofree char *w0 = g_strdup_printf("%s:9: key 'logpath' in jail 'sshd-normal' is not supported yet, ignoring", misc);
         g_autofree char *w1 = g_strdup_printf("%s:10: unknown key 'frobnicate' in jail 'sshd-normal', ignoring", misc);
-        g_autofree char *w2 = g_strdup_printf("%s:14: jail 'any-proto': protocol = all matches every port, ignoring port = 22", misc);
+        g_autofree char *w2 = g_strdup_printf("%s:15: jail 'any-proto': protocol = all matches every port, ignoring port = 22", misc);
         g_assert_cmpuint(c->n_warnings, ==, 3);
         g_assert_cmpstr(c->warnings[0], ==, w0);
         g_assert_cmpstr(c->warnings[1], ==, w1);
@@ -536,6 +568,26 @@ static void test_config_load_filter(void) {
         assert_regex(&def->prefregex, "^FILE:base(?:extra )?<F-CONTENT>.+</F-CONTENT>$", xref, 7);
         def = filter_def_free(def);
 
+        /* <known/key> (from [Init] or [Definition], else [DEFAULT], else the value itself),
+         * <default/key> and %(default/key)s. A <known/…> of a key that exists nowhere stays literal. */
+        g_autofree char *known = g_build_filename(extra, "known.conf", NULL),
+                        *known_local = g_build_filename(extra, "known.local", NULL);
+        g_assert_cmpint(config_load_filter(&with_dir, "known", &def, &error), ==, 0);
+        g_assert_null(error);
+        g_assert_cmpuint(def->n_failregex, ==, 3);
+        assert_regex(&def->failregex[0], "^(?:hello|hi) from <HOST>$", known, 10);
+        assert_regex(&def->failregex[1], "^def word from <HOST>$", known, 11);
+        assert_regex(&def->failregex[2], "^again from <HOST>$", known_local, 6);
+        assert_regex(&def->prefregex, "^dflt dflt def def <F-CONTENT>.+</F-CONTENT>$", known, 12);
+        g_assert_cmpuint(def->n_ignoreregex, ==, 1);
+        assert_regex(&def->ignoreregex[0], "^dflt _COMM=<known/nothing>$", known, 13);
+        g_assert_cmpstr(def->journalmatch, ==, "_COMM=<known/nothing>");
+        def = filter_def_free(def);
+        /* An argument does not change what <known/…> sees, only what <greeting> is. */
+        g_assert_cmpint(config_load_filter(&with_dir, "known[greeting=yo]", &def, &error), ==, 0);
+        assert_regex(&def->failregex[0], "^yo from <HOST>$", known, 10);
+        def = filter_def_free(def);
+
         /* Errors. */
         expected = g_strdup_printf("filter 'nope' not found (searched %s/filters, %s/filters)", l.admin, l.vendor);
         g_assert_cmpint(config_load_filter(&l.paths, "nope", &def, &error), ==, -ENOENT);
@@ -549,6 +601,62 @@ static void test_config_load_filter(void) {
 
         g_assert_cmpint(config_load_filter(&l.paths, "sshd[mode=x", &def, &error), ==, -EINVAL);
         g_assert_cmpstr(error, ==, "invalid filter 'sshd[mode=x': arguments must end with ']'");
+        g_clear_pointer(&error, free);
+
+        /* maxlines, maxmatches: argument > [Init] > [Definition], validated. */
+        g_assert_cmpint(config_load_filter(&with_dir, "lines", &def, &error), ==, 0);
+        g_assert_cmpuint(def->maxlines, ==, 4);
+        g_assert_cmpuint(def->maxmatches, ==, 9);
+        def = filter_def_free(def);
+        g_assert_cmpint(config_load_filter(&with_dir, "lines[maxlines=6, maxmatches=1]", &def, &error), ==, 0);
+        g_assert_cmpuint(def->maxlines, ==, 6);
+        g_assert_cmpuint(def->maxmatches, ==, 1);
+        def = filter_def_free(def);
+        g_assert_cmpint(config_load_filter(&with_dir, "custom", &def, &error), ==, 0);
+        g_assert_cmpuint(def->maxlines, ==, 0); /* unset */
+        g_assert_cmpuint(def->maxmatches, ==, 0);
+        def = filter_def_free(def);
+        /* The whole-line tag <lines> takes its value's origin: the argument. */
+        const char *lines_expected = "(arguments): invalid maxlines '4x' (an integer >= 1)\n"
+                                     "(arguments): invalid maxmatches '0' (an integer >= 1)";
+        g_assert_cmpint(config_load_filter(&with_dir, "lines[lines=4x, maxmatches=0]", &def, &error), ==, -EINVAL);
+        g_assert_null(def);
+        g_assert_cmpstr(error, ==, lines_expected);
+        g_clear_pointer(&error, free);
+
+        /* Conditional sections: [Init?family=inet6] and [Definition?proto=udp] apply only when the
+         * argument (or the [Init] value) has that value. */
+        g_autofree char *cond = g_build_filename(extra, "cond.conf", NULL);
+        g_assert_cmpint(config_load_filter(&with_dir, "cond", &def, &error), ==, 0);
+        g_assert_null(error);
+        g_assert_cmpuint(def->n_failregex, ==, 1);
+        assert_regex(&def->failregex[0], "^tcp from <IP4>$", cond, 11);
+        g_assert_cmpuint(def->n_ignoreregex, ==, 0);
+        g_assert_cmpstr(def->journalmatch, ==, "_COMM=tcpd"); /* [Definition?proto=tcp], from [Init] proto */
+        def = filter_def_free(def);
+        g_assert_cmpint(config_load_filter(&with_dir, "cond[family=inet6]", &def, &error), ==, 0);
+        assert_regex(&def->failregex[0], "^tcp from <IP6>$", cond, 11);
+        g_assert_cmpuint(def->n_ignoreregex, ==, 1);
+        assert_regex(&def->ignoreregex[0], "^v6 only$", cond, 14);
+        def = filter_def_free(def);
+        g_assert_cmpint(config_load_filter(&with_dir, "cond[family=inet6, proto=udp]", &def, &error), ==, 0);
+        g_assert_cmpuint(def->n_failregex, ==, 1);
+        assert_regex(&def->failregex[0], "^udp from <IP6>$", cond, 17);
+        g_assert_null(def->journalmatch);
+        def = filter_def_free(def);
+        /* The value must be exactly the same. */
+        g_assert_cmpint(config_load_filter(&with_dir, "cond[family=inet66]", &def, &error), ==, 0);
+        assert_regex(&def->failregex[0], "^tcp from <IP4>$", cond, 11);
+        def = filter_def_free(def);
+
+        g_autofree char *badcond = data_path("errors/filters/badcond.conf");
+        g_autofree char *badcond_expected = g_strdup_printf(
+                "%1$s:4: invalid conditional section [Definition?family] (expected [SECTION?KEY=VALUE])\n"
+                "%1$s:7: invalid conditional section [Init?=inet6] (expected [SECTION?KEY=VALUE])",
+                badcond);
+        g_assert_cmpint(config_load_filter(&l.paths, badcond, &def, &error), ==, -EINVAL);
+        g_assert_null(def);
+        g_assert_cmpstr(error, ==, badcond_expected);
         g_clear_pointer(&error, free);
 
         /* A tag loop is an error, not a hang. */
@@ -580,6 +688,8 @@ static void test_config_errors(void) {
                 "%1$s/jails/bad.conf:9: invalid blocktype 'tarpit' (drop or reject)\n"
                 "%1$s/jails/bad.conf:13: invalid jail name '9lives' (a letter, then up to 63 letters, digits, '_', '.' or '-')\n"
                 "%1$s/jails/bad.conf:20: unknown interpolation variable '%%(nothere)s' in section [interp]\n"
+                "%1$s/jails/bad.conf:23: invalid maxlines '0' (an integer >= 1)\n"
+                "%1$s/jails/bad.conf:24: invalid maxmatches 'many' (an integer >= 1)\n"
                 "%1$s/jails/filters.conf:3: jail 'nofilter': filter 'does-not-exist' not found (searched %1$s/filters)\n"
                 "%1$s/jails/filters.conf:7: jail 'emptyf': filter 'empty' (%1$s/filters/empty.conf) has no failregex\n"
                 "%1$s/jails/filters.conf:11: invalid filter 'empty[mode]': argument 'mode' without '='\n"

@@ -36,6 +36,8 @@ static void test_catch_all(void) {
                 { "Failed for .+ from <HOST> port \\d+$", 1 },
                 { "user <F-USER>.*</F-USER> from <HOST>", 1 },
                 { "x .{3,} from <HOST>", 1 },
+                { "blocked .* net <SUBNET>", 1 },
+                { "blocked .* net <F-ADDR/>/<CIDR>", 1 },
                 { "from (?P<host>\\S+) after .*", 0 },        /* after the address: harmless */
                 /* anchored at both ends: the address the program appended last wins */
                 { "^Failed for (?:invalid user )?<F-USER>.*</F-USER> from <HOST> port \\d+ ssh2$", 0 },

@@ -218,6 +218,132 @@ static void test_address_boundaries(void) {
         assert_line_result("<ADDR>", "std::string error:: at 12:34:56 :: x", FILTER_NO_MATCH);
 }
 
+/* Expects FILTER_FAILURE for the network address/prefixlen (prefixlen 0: a single address). */
+static void assert_network(const char *failregex, const char *line, const char *address, unsigned prefixlen) {
+        Filter *f = filter_one(failregex);
+        FilterMatch m = { .regex_index = -1 };
+        char buf[ADDRESS_STRING_MAX];
+        int r = match_str(f, line, &m);
+
+        if (r != FILTER_FAILURE)
+                g_test_message("'%s' on '%s': got %s", failregex, line, filter_result_to_string(r) ?: "?");
+        g_assert_cmpstr(filter_result_to_string(r), ==, filter_result_to_string(FILTER_FAILURE));
+        g_assert_cmpstr(address_to_string(&m.address, buf), ==, address);
+        g_assert_cmpuint(m.prefixlen, ==, prefixlen);
+        filter_match_done(&m);
+        g_assert_cmpuint(m.prefixlen, ==, 0);
+        filter_free(f);
+}
+
+static void test_dns_cidr_subnet_tags(void) {
+        /* <DNS>: a name only; a match is never an address, and an address is no name. */
+        assert_line_result("from <DNS> port", "x from mail.example.org port 25", FILTER_NO_ADDRESS);
+        assert_line_result("from <DNS> port", "x from my-host port 25", FILTER_NO_ADDRESS);
+        assert_line_result("from <DNS> port", "x from -bad port 25", FILTER_NO_MATCH);
+        assert_line_result("from <DNS>$", "x from 2001:db8::1", FILTER_NO_MATCH);
+        assert_line_result("^<F-DNS/> rejected$", "a.example rejected", FILTER_NO_ADDRESS);
+        {
+                /* The name is not reported as a field either: it is the host. */
+                Filter *f = filter_one("from <DNS>$");
+                FilterMatch m = { .regex_index = -1 };
+
+                g_assert_cmpint(match_str(f, "x from h.example", &m), ==, FILTER_NO_ADDRESS);
+                g_assert_null(m.fields);
+                g_assert_cmpint(m.regex_index, ==, 0);
+                filter_match_done(&m);
+                filter_free(f);
+        }
+
+        /* <ADDR>/<CIDR>: the failure is for the network. */
+        assert_network("from <ADDR>/<CIDR> ", "x from 192.0.2.77/24 y", "192.0.2.0", 24);
+        assert_network("from <ADDR>/<CIDR> ", "x from 2001:db8:1:2::5/48 y", "2001:db8:1::", 48);
+        assert_network("from <ADDR>/<CIDR> ", "x from [2001:db8::5]/64 y", "2001:db8::", 64);
+        /* A full-length prefix is one address; mapped IPv6 prefixes become IPv4 ones. */
+        assert_network("from <ADDR>/<CIDR> ", "x from 192.0.2.77/32 y", "192.0.2.77", 0);
+        assert_network("from <ADDR>/<CIDR> ", "x from 2001:db8::5/128 y", "2001:db8::5", 0);
+        assert_network("from <ADDR>/<CIDR> ", "x from ::ffff:10.1.2.3/112 y", "10.1.0.0", 16);
+        /* /0 (everything) and prefixes too long for the family are no ban target. */
+        assert_line_result("from <ADDR>/<CIDR> ", "x from 192.0.2.77/0 y", FILTER_NO_ADDRESS);
+        assert_line_result("from <ADDR>/<CIDR> ", "x from 192.0.2.77/33 y", FILTER_NO_ADDRESS);
+        assert_line_result("from <ADDR>/<CIDR> ", "x from 2001:db8::5/129 y", FILTER_NO_ADDRESS);
+        assert_line_result("from <ADDR>/<CIDR> ", "x from ::ffff:10.1.2.3/95 y", FILTER_NO_ADDRESS);
+        /* <CIDR> is a number, never part of a longer one. */
+        assert_line_result("from <ADDR>/<CIDR> ", "x from 192.0.2.77/1234 y", FILTER_NO_MATCH);
+        assert_line_result("from <ADDR>/<CIDR> ", "x from 192.0.2.77/ y", FILTER_NO_MATCH);
+        assert_network("from <F-ADDR/>/<F-CIDR/> ", "x from 198.51.100.9/25 y", "198.51.100.0", 25);
+
+        /* <SUBNET>: an address, or an address with a prefix. */
+        assert_network("net <SUBNET> blocked", "net 203.0.113.5 blocked", "203.0.113.5", 0);
+        assert_network("net <SUBNET> blocked", "net 203.0.113.5/28 blocked", "203.0.113.0", 28);
+        assert_network("net <SUBNET> blocked", "net 2001:db8:aa::1/56 blocked", "2001:db8:aa::", 56);
+        assert_network("net <SUBNET> blocked", "net [2001:db8:aa::1]/56 blocked", "2001:db8:aa::", 56);
+        assert_network("net <SUBNET> blocked", "net 2001:db8:aa::1 blocked", "2001:db8:aa::1", 0);
+        assert_network("net <F-SUBNET/> blocked", "net 203.0.113.5/28 blocked", "203.0.113.0", 28);
+        assert_line_result("net <SUBNET> blocked", "net host.example/28 blocked", FILTER_NO_MATCH);
+        assert_line_result("net <SUBNET> blocked", "net 203.0.113.5/28/1 blocked", FILTER_NO_MATCH);
+        assert_line_result("net <SUBNET> blocked", "net 203.0.113.5/0 blocked", FILTER_NO_ADDRESS);
+
+        /* The prefix length is taken from the regex that yielded the address: a cidr group in the
+         * prefregex does not apply to an address of the failregex. */
+        {
+                const char *fail[] = { NULL, NULL };
+                Filter *f;
+                FilterMatch m = { .regex_index = -1 };
+                char buf[ADDRESS_STRING_MAX];
+
+                fail[0] = "^bad from <ADDR>$";
+                f = filter_new_or_die(fail, NULL, "^mask /<CIDR> <F-CONTENT>.+</F-CONTENT>$");
+                g_assert_cmpint(match_str(f, "mask /8 bad from 10.9.8.7", &m), ==, FILTER_FAILURE);
+                g_assert_cmpstr(address_to_string(&m.address, buf), ==, "10.9.8.7");
+                g_assert_cmpuint(m.prefixlen, ==, 0);
+                filter_match_done(&m);
+                filter_free(f);
+
+                /* ... but both from the prefregex go together. */
+                fail[0] = "^bad$";
+                f = filter_new_or_die(fail, NULL, "^net <SUBNET> <F-CONTENT>.+</F-CONTENT>$");
+                g_assert_cmpint(match_str(f, "net 10.9.8.7/8 bad", &m), ==, FILTER_FAILURE);
+                g_assert_cmpstr(address_to_string(&m.address, buf), ==, "10.0.0.0");
+                g_assert_cmpuint(m.prefixlen, ==, 8);
+                filter_match_done(&m);
+                filter_free(f);
+        }
+
+        /* <F-ID/> and <F-PORT/>: the id and a field. */
+        {
+                Filter *f = filter_one("^<F-ID/> from <HOST> port <F-PORT/>$");
+                FilterMatch m = { .regex_index = -1 };
+
+                g_assert_cmpint(match_str(f, "q1a2 from 10.0.0.9 port ssh", &m), ==, FILTER_FAILURE);
+                g_assert_cmpstr(m.id, ==, "q1a2");
+                g_assert_nonnull(m.fields);
+                g_assert_cmpstr(m.fields[0], ==, "fport=ssh");
+                g_assert_null(m.fields[1]);
+                filter_match_done(&m);
+                filter_free(f);
+        }
+
+        /* A combined filter (several failregexes) gives the same prefix as each regex alone. */
+        {
+                const char *fail[] = { "^a <HOST>$", "^b <SUBNET>$", "^c <ADDR>/<CIDR>$", NULL };
+                Filter *f = filter_new_or_die(fail, NULL, NULL);
+                FilterMatch m = { .regex_index = -1 };
+                char buf[ADDRESS_STRING_MAX];
+
+                g_assert_cmpint(match_str(f, "c 2001:db8::77/64", &m), ==, FILTER_FAILURE);
+                g_assert_cmpint(m.regex_index, ==, 2);
+                g_assert_cmpstr(address_to_string(&m.address, buf), ==, "2001:db8::");
+                g_assert_cmpuint(m.prefixlen, ==, 64);
+                filter_match_done(&m);
+                g_assert_cmpint(match_str(f, "b 192.0.2.200/30", &m), ==, FILTER_FAILURE);
+                g_assert_cmpint(m.regex_index, ==, 1);
+                g_assert_cmpstr(address_to_string(&m.address, buf), ==, "192.0.2.200");
+                g_assert_cmpuint(m.prefixlen, ==, 30);
+                filter_match_done(&m);
+                filter_free(f);
+        }
+}
+
 static void test_several_host_tags(void) {
         Filter *f = filter_one("^(?:login from <HOST> failed|relay <HOST> refused by <F-ID>\\S+</F-ID>)$");
         FilterMatch m = { .regex_index = -1 };
@@ -422,6 +548,52 @@ static void test_python_translation(void) {
         assert_address("^(?P<a>\\w+)-(?P=a) <HOST>$", "ab-ab 10.6.0.5", "10.6.0.5");
         /* Tags inside a character class are not expanded. */
         assert_address("^[<HOST>]+ <HOST>$", "HOST<> 10.6.0.6", "10.6.0.6");
+
+        /* \w, \W, \b, \B: Python's are Unicode-aware on decoded text; bytes >= 0x80 (UTF-8) count as
+         * word characters, so a non-ASCII letter does not end a word. */
+        assert_address("^user \\w+ from <HOST>$", "user j\xc3\xbcrgen from 10.6.1.1", "10.6.1.1");
+        assert_line_result("^user \\w+ from <HOST>$", "user j\xc3\xbc-rgen from 10.6.1.1", FILTER_NO_MATCH);
+        assert_address("^user [\\w.]+ from <HOST>$", "user j\xc3\xbc.rgen from 10.6.1.1", "10.6.1.1");
+        assert_line_result("^user [^\\w]+ from <HOST>$", "user \xc3\xbc from 10.6.1.1", FILTER_NO_MATCH);
+        assert_address("^a\\Wb <HOST>$", "a-b 10.6.1.2", "10.6.1.2");
+        assert_line_result("^a\\W+b <HOST>$", "a\xc3\xbc" "b 10.6.1.2", FILTER_NO_MATCH);
+        assert_line_result("^ab\\b.* <HOST>$", "ab\xc3\xbc 10.6.1.3", FILTER_NO_MATCH);
+        assert_address("^ab\\b.* <HOST>$", "ab- 10.6.1.3", "10.6.1.3");
+        assert_address("^ab\\B.* <HOST>$", "ab\xc3\xbc 10.6.1.3", "10.6.1.3");
+        assert_line_result("^ab\\B.* <HOST>$", "ab- 10.6.1.3", FILTER_NO_MATCH);
+        /* \d stays ASCII, like the address tags' own boundaries. */
+        assert_line_result("^\\d+ <HOST>$", "\xd9\xa1 10.6.1.3", FILTER_NO_MATCH);
+        assert_line_result("^x<HOST>$", "x\xc3\xbc" "10.6.1.3", FILTER_NO_MATCH);
+
+        /* Code points: Python's \xHH (>= 0x80), \uHHHH, \UHHHHHHHH are characters, here UTF-8 bytes;
+         * a quantifier applies to the whole character. */
+        assert_address("^j\\u00fcrgen <HOST>$", "j\xc3\xbcrgen 10.6.1.4", "10.6.1.4");
+        assert_address("^j\\u00fc+rgen <HOST>$", "j\xc3\xbc\xc3\xbcrgen 10.6.1.4", "10.6.1.4");
+        assert_address("^j\\xfcrgen <HOST>$", "j\xc3\xbcrgen 10.6.1.4", "10.6.1.4");
+        assert_line_result("^j\\xfcrgen <HOST>$", "j\xfcrgen 10.6.1.4", FILTER_NO_MATCH);
+        assert_address("^\\u0041\\x41 <HOST>$", "AA 10.6.1.4", "10.6.1.4");
+        assert_address("^\\U0001F600 <HOST>$", "\xf0\x9f\x98\x80 10.6.1.4", "10.6.1.4");
+
+        /* Python-only flags: a (ASCII), u (Unicode) and L (locale) are dropped; the rest stays. */
+        assert_address("(?u)^x <HOST>$", "x 10.6.1.5", "10.6.1.5");
+        assert_address("(?a)^x <HOST>$", "x 10.6.1.5", "10.6.1.5");
+        assert_address("(?Lu)^x <HOST>$", "x 10.6.1.5", "10.6.1.5");
+        assert_address("^(?iu:x) <HOST>$", "X 10.6.1.5", "10.6.1.5");
+        assert_address("^(?i-u:x) <HOST>$", "X 10.6.1.5", "10.6.1.5");
+        assert_address("^(?i-au)x <HOST>$", "X 10.6.1.5", "10.6.1.5");
+        assert_line_result("^(?i)(?-iu:x) <HOST>$", "X 10.6.1.5", FILTER_NO_MATCH);
+        assert_address("^(?u:x)+ <HOST>$", "xx 10.6.1.5", "10.6.1.5");
+        assert_line_result("^(?u:x) <HOST>$", "X 10.6.1.5", FILTER_NO_MATCH);
+        /* A global flag after the start applies to the whole pattern, as in Python up to 3.10 … */
+        assert_address("^foo (?i)bar <HOST>$", "FOO BAR 10.6.1.6", "10.6.1.6");
+        assert_address("^foo (?su)bar.<HOST>$", "foo bar\n10.6.1.6", "10.6.1.6");
+        /* … but inside a group it stays local, as fail2ban makes of "(?:(?i)…)": (?i:…). */
+        assert_address("^(?:(?i)expn|vrfy) \\S+ <HOST>$", "VRFY x 10.6.1.7", "10.6.1.7");
+        assert_address("^x(?:(?i)a)b <HOST>$", "xAb 10.6.1.7", "10.6.1.7");
+        assert_line_result("^x(?:(?i)a)b <HOST>$", "xAB 10.6.1.7", FILTER_NO_MATCH);
+        assert_line_result("^x<F-ID>(?i)a</F-ID>b <HOST>$", "xAB 10.6.1.7", FILTER_NO_MATCH);
+        /* Possessive quantifiers and atomic groups are PCRE2 syntax already. */
+        assert_address("^a++b (?>c+)d <HOST>$", "aab ccd 10.6.1.8", "10.6.1.8");
 }
 
 static void test_errors(void) {
@@ -437,6 +609,14 @@ static void test_errors(void) {
         assert_error(bad_paren, NULL, NULL, "test.conf:10: failregex: ", "at offset 21");
         assert_error(bad_paren, NULL, NULL, "test.conf:10: failregex: missing closing parenthesis", "");
         assert_error(bad_quant, NULL, NULL, "test.conf:10: failregex: ", "at offset 17");
+        /* Offsets still count in the pattern as written when a flag moved to the front or an escape
+         * was widened. */
+        {
+                const char *hoisted[] = { "^foo (?i)bar\\w <HOST> x{2,1}", NULL };
+                const char *bad_u[] = { "^x <HOST> [\\u00fc]", NULL };
+                assert_error(hoisted, NULL, NULL, "test.conf:10: failregex: ", "at offset 27");
+                assert_error(bad_u, NULL, NULL, "test.conf:10: failregex: PCRE2 does not support", "at offset 13");
+        }
         assert_error(bad_class, ignore_bad, NULL, "test.conf:21: ignoreregex: ", "at offset 4");
         assert_error(bad_class, NULL, "^(?<x", "test.conf:5: prefregex: ", "at offset");
         assert_error(no_host, NULL, NULL, "test.conf:11: failregex: no <HOST> tag", "");
@@ -711,6 +891,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/filter/host-tag", test_host_tag);
         g_test_add_func("/filter/addr-ip4-ip6-tags", test_addr_ip4_ip6_tags);
         g_test_add_func("/filter/address-boundaries", test_address_boundaries);
+        g_test_add_func("/filter/dns-cidr-subnet-tags", test_dns_cidr_subnet_tags);
         g_test_add_func("/filter/several-host-tags", test_several_host_tags);
         g_test_add_func("/filter/user-id-named-groups", test_user_id_and_named_groups);
         g_test_add_func("/filter/ignoreregex", test_ignoreregex);
