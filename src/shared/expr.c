@@ -72,8 +72,14 @@ static Node *node_new(Parser *ps, NodeKind kind, int op, size_t n_args, ...) {
         Node *n;
         va_list ap;
 
-        if (++ps->nodes > EXPR_MAX_NODES)
+        if (++ps->nodes > EXPR_MAX_NODES) {
+                /* the operands were handed over: free them, the caller will not */
+                va_start(ap, n_args);
+                for (size_t i = 0; i < n_args; i++)
+                        node_free(va_arg(ap, Node *));
+                va_end(ap);
                 return fail(ps, "expression too long");
+        }
         n = g_new0(Node, 1);
         n->kind = kind;
         n->op = op;
