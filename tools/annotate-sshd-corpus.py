@@ -12,8 +12,12 @@ is recognised by plain string tests below, written independently of filters/sshd
 test really compares two descriptions.  An sshd message of an unknown kind is an error: look at it,
 decide, and add it to KINDS.
 """
+import os
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from corpus_export import read_export  # noqa: E402
 
 # (name, test, modes, user): modes is a set of "normal", "ddos", "extra" (extra = aggressive only;
 # aggressive = normal + ddos + extra); user: None (do not check), "trunc" (user as sshd prints it
@@ -69,31 +73,6 @@ KINDS = [
     ("listening", _s("Server listening on "), set(), None),
     ("signal", _s("Received signal "), set(), None),
 ]
-
-
-def read_export(path):
-    """Yields entries as lists of (name, bytes) in file order."""
-    with open(path, "rb") as f:
-        data = f.read()
-    pos, entry = 0, []
-    while pos < len(data):
-        nl = data.index(b"\n", pos)
-        line = data[pos:nl]
-        if line == b"":
-            if entry:
-                yield entry
-            entry, pos = [], nl + 1
-            continue
-        eq = line.find(b"=")
-        if eq >= 0:
-            entry.append((line[:eq].decode(), line[eq + 1:]))
-            pos = nl + 1
-        else:  # binary field: NAME\n, le64 size, data, \n
-            (size,) = struct.unpack("<Q", data[nl + 1:nl + 9])
-            entry.append((line.decode(), data[nl + 9:nl + 9 + size]))
-            pos = nl + 9 + size + 1
-    if entry:
-        yield entry
 
 
 def write_field(out, name, value):

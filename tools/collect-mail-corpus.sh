@@ -31,6 +31,8 @@ src=$(cd "$here/.." && pwd)
 TB_NAME=collect-mail-corpus
 # shellcheck source=../tests/lib/harness.sh
 . "$src/tests/lib/harness.sh"
+# shellcheck source=lib/corpus.sh
+. "$here/lib/corpus.sh"
 
 if [ -z "${TB_IN_NS:-}" ]; then
         for p in /usr/lib/postfix/sbin/master /usr/sbin/dovecot swaks python3 journalctl; do
@@ -45,7 +47,7 @@ if [ -z "${TB_IN_NS:-}" ]; then
         pf=$(dpkg-query -W -f '${Version}' postfix | sed 's/-.*//')
         dv=$(dpkg-query -W -f '${Version}' dovecot-core | sed 's/^[0-9]*://; s/[-+].*//')
         # the annotation step is the python program at the end of this file
-        sed -n '/^#__ANNOTATE__$/,$p' "$0" | python3 - "$out/all.export" \
+        corpus_annotate "$0" "$out/all.export" \
                 "$src/tests/data/filters/postfix/real-postfix-$pf.export" \
                 "$src/tests/data/filters/dovecot/real-dovecot-$dv.export" || { rm -rf "$out"; tb_die "annotation failed"; }
         rm -rf "$out"
@@ -208,35 +210,9 @@ postfix_start() {
         tb_log "postfix up"
 }
 
-# settle: let the daemons write everything, then mark the next scenario
-settle() {
-        tb_wait_for 60 sh -c "[ -z \"\$(ss -Htn state connected exclude time-wait '( sport = :25 or sport = :2525 or sport = :143 or sport = :110 )')\" ]"
-        sleep "${1:-0.8}"
-}
-scenario() { # scenario NAME ADDR USER
-        settle
-        logger -t corpus-scenario --id=$$ -- "scenario=$1 addr=$2 user=$3"
-        tb_log "scenario $1"
-}
+CORPUS_PORTS="25 2525 143 110"
 
 SW=(timeout 20 swaks --silent 2 --helo attacker.example.test --from probe@attacker.example.test)
-# smtp PYTHON-CODE: a raw SMTP conversation from the attacker namespace (variables host, port)
-smtp() {
-        atk timeout 60 python3 -c "
-import socket, time, base64
-def conv(host, port=25):
-    fam = socket.AF_INET6 if ':' in host else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(10); s.connect((host, port))
-    f = s.makefile('rb')
-    def rd():
-        l = f.readline()
-        while l[3:4] == b'-': l = f.readline()
-        return l
-    def cmd(c):
-        s.sendall(c.encode() + b'\r\n'); return rd()
-    return s, rd, cmd
-$1" >/dev/null 2>&1
-}
 imap_login() { # ADDR USER PASSWORD [TRIES] [logout|drop]
         atk timeout 20 python3 -c "
 import imaplib, sys
@@ -272,117 +248,117 @@ c.quit()
 # ================================ dovecot, default logging ====================================
 dovecot_start no
 postfix_start
-scenario startup - -
-scenario imap-wrong-password $ATK4 alice
+corpus_scenario startup - -
+corpus_scenario imap-wrong-password $ATK4 alice
 imap_login $SRV4 alice wrong
-scenario imap-wrong-password-3 $ATK4 alice
+corpus_scenario imap-wrong-password-3 $ATK4 alice
 imap_login $SRV4 alice wrong 3
-scenario imap-unknown-user $ATK4 nosuchuser
+corpus_scenario imap-unknown-user $ATK4 nosuchuser
 imap_login $SRV4 nosuchuser wrong
-scenario imap-wrong-password-drop $ATK4 alice
+corpus_scenario imap-wrong-password-drop $ATK4 alice
 imap_login $SRV4 alice wrong 1 drop
-scenario imap-ipv6 $ATK6 alice
+corpus_scenario imap-ipv6 $ATK6 alice
 imap_login $SRV6 alice wrong
-scenario imap-ok $ATK4 alice
+corpus_scenario imap-ok $ATK4 alice
 imap_login $SRV4 alice alice-secret
-scenario imap-connect-only $ATK4 -
-smtp "s, rd, cmd = conv('$SRV4', 143); s.close()"
-scenario imap-inject-user $ATK4 'x>, method=PLAIN, rip=1.2.3.4, lip=1.2.3.4, session=<y'
+corpus_scenario imap-connect-only $ATK4 -
+corpus_smtp "s, rd, cmd = conv('$SRV4', 143); s.close()"
+corpus_scenario imap-inject-user $ATK4 'x>, method=PLAIN, rip=1.2.3.4, lip=1.2.3.4, session=<y'
 imap_login $SRV4 '"x>, method=PLAIN, rip=1.2.3.4, lip=1.2.3.4, session=<y"' wrong
-scenario imap-inject-user2 $ATK4 '1.2.3.4'
+corpus_scenario imap-inject-user2 $ATK4 '1.2.3.4'
 imap_login $SRV4 '1.2.3.4' wrong
-scenario pop3-wrong-password $ATK4 alice
+corpus_scenario pop3-wrong-password $ATK4 alice
 pop_login $SRV4 alice wrong
-scenario pop3-wrong-password-2 $ATK6 alice
+corpus_scenario pop3-wrong-password-2 $ATK6 alice
 pop_login $SRV6 alice wrong 2
-scenario pop3-unknown-user $ATK4 nosuchuser
+corpus_scenario pop3-unknown-user $ATK4 nosuchuser
 pop_login $SRV4 nosuchuser wrong
-scenario pop3-inject-user $ATK6 'x rip=1.2.3.4, lip=1.2.3.4'
+corpus_scenario pop3-inject-user $ATK6 'x rip=1.2.3.4, lip=1.2.3.4'
 pop_login $SRV6 'x rip=1.2.3.4, lip=1.2.3.4' wrong
-scenario pop3-ok $ATK4 alice
+corpus_scenario pop3-ok $ATK4 alice
 pop_login $SRV4 alice alice-secret
 
 # ================================ postfix ====================================================
-scenario smtp-auth-login-wrong $ATK4 alice
+corpus_scenario smtp-auth-login-wrong $ATK4 alice
 atk "${SW[@]}" --server $SRV4 --to alice@mx.example.test --auth LOGIN --auth-user alice --auth-password wrong --quit-after AUTH
-scenario smtp-auth-plain-wrong $ATK4 alice
+corpus_scenario smtp-auth-plain-wrong $ATK4 alice
 atk "${SW[@]}" --server $SRV4 --to alice@mx.example.test --auth PLAIN --auth-user alice --auth-password wrong --quit-after AUTH
-scenario smtp-auth-unknown-user-ipv6 $ATK6 nosuchuser
+corpus_scenario smtp-auth-unknown-user-ipv6 $ATK6 nosuchuser
 atk "${SW[@]}" --server $SRV6 --to alice@mx.example.test --auth LOGIN --auth-user nosuchuser --auth-password wrong --quit-after AUTH
-scenario smtp-auth-inject-user $ATK4 'unknown[1.2.3.4]: x'
+corpus_scenario smtp-auth-inject-user $ATK4 'unknown[1.2.3.4]: x'
 atk "${SW[@]}" --server $SRV4 --to alice@mx.example.test --auth PLAIN --auth-user 'unknown[1.2.3.4]: x' --auth-password wrong --quit-after AUTH
-scenario smtp-auth-ok $ATK4 alice
+corpus_scenario smtp-auth-ok $ATK4 alice
 atk "${SW[@]}" --server $SRV4 --to alice@mx.example.test --auth LOGIN --auth-user alice --auth-password alice-secret --quit-after AUTH
-scenario smtp-auth-3-wrong-one-connection $ATK4 alice
-smtp "
+corpus_scenario smtp-auth-3-wrong-one-connection $ATK4 alice
+corpus_smtp "
 s, rd, cmd = conv('$SRV4'); rd(); cmd('EHLO attacker.example.test')
 for i in range(3):
     cmd('AUTH PLAIN ' + base64.b64encode(b'\0alice\0wrong%d' % i).decode())
 cmd('QUIT')"
-scenario smtp-auth-aborted $ATK4 -
-smtp "
+corpus_scenario smtp-auth-aborted $ATK4 -
+corpus_smtp "
 s, rd, cmd = conv('$SRV4'); rd(); cmd('EHLO attacker.example.test'); cmd('AUTH LOGIN'); cmd('*'); cmd('QUIT')"
-scenario smtp-lost-after-auth $ATK4 -
-smtp "
+corpus_scenario smtp-lost-after-auth $ATK4 -
+corpus_smtp "
 s, rd, cmd = conv('$SRV4'); rd(); cmd('EHLO attacker.example.test')
 s.sendall(b'AUTH LOGIN\r\n'); rd(); s.close()"
-scenario relay-denied $ATK4 -
+corpus_scenario relay-denied $ATK4 -
 atk "${SW[@]}" --server $SRV4 --to victim@elsewhere.test --quit-after RCPT
-scenario relay-denied-ipv6 $ATK6 -
+corpus_scenario relay-denied-ipv6 $ATK6 -
 atk "${SW[@]}" --server $SRV6 --to victim@elsewhere.test --quit-after RCPT
-scenario unknown-recipient $ATK4 -
+corpus_scenario unknown-recipient $ATK4 -
 atk "${SW[@]}" --server $SRV4 --to nosuchuser@mx.example.test --quit-after RCPT
-scenario helo-invalid $ATK4 -
+corpus_scenario helo-invalid $ATK4 -
 atk timeout 20 swaks --silent 2 --helo 'bad_helo' --from probe@attacker.example.test --server $SRV4 --to alice@mx.example.test --quit-after RCPT
-scenario helo-inject $ATK4 -
+corpus_scenario helo-inject $ATK4 -
 atk timeout 20 swaks --silent 2 --helo '[1.2.3.4]: x' --from probe@attacker.example.test --server $SRV4 --to victim@elsewhere.test --quit-after RCPT
-scenario sender-inject $ATK4 -
+corpus_scenario sender-inject $ATK4 -
 atk timeout 20 swaks --silent 2 --helo attacker.example.test --from 'x@[1.2.3.4]' --server $SRV4 --to 'victim@[1.2.3.4]' --quit-after RCPT
-scenario sender-non-fqdn $ATK4 -
+corpus_scenario sender-non-fqdn $ATK4 -
 atk timeout 20 swaks --silent 2 --helo attacker.example.test --from 'probe' --server $SRV4 --to alice@mx.example.test --quit-after RCPT
-scenario rbl-smtpd $ATK4 -
+corpus_scenario rbl-smtpd $ATK4 -
 atk "${SW[@]}" --server $SRV4 --to rbl-me@mx.example.test --quit-after RCPT
-scenario accepted-mail $ATK4 -
+corpus_scenario accepted-mail $ATK4 -
 atk "${SW[@]}" --server $SRV4 --to alice@mx.example.test --quit-after RCPT
-scenario pipelining $ATK4 -
-smtp "
+corpus_scenario pipelining $ATK4 -
+corpus_smtp "
 s, rd, cmd = conv('$SRV4'); s.sendall(b'EHLO x.example.test\r\nMAIL FROM:<a@b.test>\r\n'); time.sleep(1); s.close()"
-scenario non-smtp $ATK4 -
-smtp "
+corpus_scenario non-smtp $ATK4 -
+corpus_smtp "
 s, rd, cmd = conv('$SRV4'); rd(); s.sendall(b'GET / HTTP/1.1\r\nHost: 10.77.0.1\r\n\r\n'); time.sleep(1); s.close()"
-scenario too-many-errors $ATK4 -
-smtp "
+corpus_scenario too-many-errors $ATK4 -
+corpus_smtp "
 s, rd, cmd = conv('$SRV4'); rd()
 for i in range(6): cmd('FOO%d' % i)
 s.close()"
-scenario lost-after-connect $ATK6 -
-smtp "
+corpus_scenario lost-after-connect $ATK6 -
+corpus_smtp "
 s, rd, cmd = conv('$SRV6'); rd(); s.close()"
-scenario lost-after-ehlo $ATK4 -
-smtp "
+corpus_scenario lost-after-ehlo $ATK4 -
+corpus_smtp "
 s, rd, cmd = conv('$SRV4'); rd(); cmd('EHLO attacker.example.test'); s.close()"
-scenario postscreen-pregreet $ATK4 -
-smtp "
+corpus_scenario postscreen-pregreet $ATK4 -
+corpus_smtp "
 s, rd, cmd = conv('$SRV4', 2525); s.sendall(b'EHLO x.example.test\r\n'); time.sleep(3); s.close()"
-scenario postscreen-dnsbl $ATK4 -
-smtp "
+corpus_scenario postscreen-dnsbl $ATK4 -
+corpus_smtp "
 s, rd, cmd = conv('$SRV4', 2525); rd(); cmd('EHLO attacker.example.test'); cmd('MAIL FROM:<a@attacker.example.test>'); cmd('RCPT TO:<alice@mx.example.test>'); cmd('QUIT')"
 
 # ================================ dovecot, auth_verbose=yes ==================================
 dovecot_start yes
-scenario verbose-imap-wrong-password $ATK4 alice
+corpus_scenario verbose-imap-wrong-password $ATK4 alice
 imap_login $SRV4 alice wrong
-scenario verbose-imap-unknown-user $ATK6 nosuchuser
+corpus_scenario verbose-imap-unknown-user $ATK6 nosuchuser
 imap_login $SRV6 nosuchuser wrong
-scenario verbose-imap-inject-user $ATK4 'a,1.2.3.4,<x>): unknown user'
+corpus_scenario verbose-imap-inject-user $ATK4 'a,1.2.3.4,<x>): unknown user'
 imap_login $SRV4 '"a,1.2.3.4,<x>): unknown user"' wrong
-scenario verbose-pop3-wrong-password $ATK4 alice
+corpus_scenario verbose-pop3-wrong-password $ATK4 alice
 pop_login $SRV4 alice wrong
-scenario verbose-smtp-auth-wrong $ATK4 alice
+corpus_scenario verbose-smtp-auth-wrong $ATK4 alice
 atk "${SW[@]}" --server $SRV4 --to alice@mx.example.test --auth LOGIN --auth-user alice --auth-password wrong --quit-after AUTH
 
 # ================================ forged entries =============================================
-scenario forged - -
+corpus_scenario forged - -
 tb_spawn cron.service "$T/forge.log" python3 -c '
 import syslog, time
 syslog.openlog("postfix/smtpd", syslog.LOG_PID, syslog.LOG_MAIL)
@@ -391,11 +367,11 @@ syslog.openlog("dovecot", 0, syslog.LOG_MAIL)
 syslog.syslog(syslog.LOG_INFO, "imap-login: Disconnected: Connection closed (auth failed, 1 attempts in 2 secs): user=<root>, method=PLAIN, rip=10.77.0.99, lip=10.77.0.1, session=<AAAAAAAAAAA>")
 time.sleep(2)'
 sleep 2.5
-scenario end - -
-settle 1
+corpus_scenario end - -
+corpus_settle 1
 kill "$PFIX" "$DOVECOT"; wait "$PFIX" "$DOVECOT" 2>/dev/null
 sleep 0.5
-journalctl -o export --no-pager >"$CORPUS_OUT/all.export" || tb_die "journalctl"
+corpus_export
 exit 0
 
 #__ANNOTATE__
@@ -403,18 +379,13 @@ exit 0
 # adds PORTCULLIS_SCENARIO and the expectations.  The kind of a message is recognised by the plain
 # string tests below (independent of filters/*.conf); address and user come from the scenario marker
 # that precedes the entry.  An unknown message is an error: look at it, decide, add it to a table.
-import struct
+from corpus_export import annotate, has, read_export, starts
 import sys
-
-def starts(p):
-    return lambda m: m.startswith(p)
-
-def has(*ps):
-    return lambda m: all(p in m for p in ps)
 
 # (test, modes that count it, check the user?)
 POSTFIX = {
-    "unit": "postfix@-.service", "idents": ("postfix/",),
+    "units": ("postfix@-.service",), "idents": ("postfix/",),
+    "aggressive_all": True,
     "modes": ["normal", "sasl", "rbl", "aggressive"],
     "kinds": [
         (lambda m: m.startswith("warning: ") and " authentication failed: " in m and ": SASL " in m,
@@ -445,7 +416,7 @@ POSTFIX = {
     ],
 }
 DOVECOT = {
-    "unit": "dovecot.service", "idents": ("dovecot", "auth"),
+    "units": ("dovecot.service",), "idents": ("dovecot", "auth"),
     "modes": ["normal", "auth"],
     "kinds": [
         (lambda m: "-login: " in m and "(auth failed, " in m, {"normal"}, True),
@@ -461,84 +432,6 @@ DOVECOT = {
         (starts("auth: Error: auth client "), set(), False),
     ],
 }
-
-
-def read_export(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    pos, entry, out = 0, [], []
-    while pos < len(data):
-        nl = data.index(b"\n", pos)
-        line = data[pos:nl]
-        if not line:
-            if entry:
-                out.append(entry)
-            entry, pos = [], nl + 1
-            continue
-        if b"=" in line:
-            k, v = line.split(b"=", 1)
-            entry.append((k.decode(), v))
-            pos = nl + 1
-        else:  # binary field: NAME\n, 64-bit little-endian length, data, \n
-            n = struct.unpack("<Q", data[nl + 1:nl + 9])[0]
-            entry.append((line.decode(), data[nl + 9:nl + 9 + n]))
-            pos = nl + 9 + n + 1
-    if entry:
-        out.append(entry)
-    return out
-
-
-def write_field(f, k, v):
-    if b"\n" in v:
-        f.write(k.encode() + b"\n" + struct.pack("<Q", len(v)) + v + b"\n")
-    else:
-        f.write(k.encode() + b"=" + v + b"\n")
-
-
-def annotate(entries, svc, out):
-    marker = {"scenario": "-", "addr": "-", "user": "-"}
-    n = {"match": 0, "nomatch": 0, "unread": 0}
-    with open(out, "wb") as f:
-        for e in entries:
-            d = dict(e)
-            ident = d.get("SYSLOG_IDENTIFIER", b"").decode()
-            msg = d.get("MESSAGE", b"").decode("utf-8", "backslashreplace")
-            if ident == "corpus-scenario":
-                scen, rest = msg.split(" addr=", 1)
-                addr, user = rest.split(" user=", 1)
-                marker = {"scenario": scen[len("scenario="):], "addr": addr, "user": user}
-                continue
-            unit = d.get("_SYSTEMD_UNIT", b"").decode()
-            if unit == svc["unit"]:
-                kind = next((k for k in svc["kinds"] if k[0](msg)), None)
-                if kind is None:
-                    sys.exit(f"unknown {svc['unit']} message: {msg!r}")
-                exp = {}
-                for mode in svc["modes"]:
-                    if mode in kind[1] or (mode == "aggressive" and kind[1]):
-                        if marker["addr"] == "-":
-                            sys.exit(f"failure outside a scenario with an address: {msg!r}")
-                        x = "match host=" + marker["addr"]
-                        if kind[2] and marker["user"] != "-":
-                            x += " user=" + marker["user"]
-                        exp[mode] = x
-                    else:
-                        exp[mode] = "nomatch"
-            elif ident.startswith(svc["idents"]):
-                exp = {m: "unread" for m in svc["modes"]}   # forged: same identifier, other unit
-            else:
-                continue
-            for k, v in e:
-                write_field(f, k, v)
-            write_field(f, "PORTCULLIS_SCENARIO", marker["scenario"].encode())
-            write_field(f, "PORTCULLIS_EXPECT", exp["normal"].encode())
-            for mode in svc["modes"][1:]:
-                if exp[mode] != exp["normal"]:
-                    write_field(f, "PORTCULLIS_EXPECT_" + mode.upper(), exp[mode].encode())
-            f.write(b"\n")
-            for v in exp.values():
-                n[v.split()[0]] += 1
-    print(f"{out}: {n}", file=sys.stderr)
 
 
 entries = read_export(sys.argv[1])

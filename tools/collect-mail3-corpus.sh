@@ -30,6 +30,8 @@ src=$(cd "$here/.." && pwd)
 TB_NAME=collect-mail3-corpus
 # shellcheck source=../tests/lib/harness.sh
 . "$src/tests/lib/harness.sh"
+# shellcheck source=lib/corpus.sh
+. "$here/lib/corpus.sh"
 
 PKGS="cyrus-imapd cyrus-pop3d cyrus-common libclamav12 libical3 libxapian30 libzephyr4 sasl2-bin"
 
@@ -39,17 +41,15 @@ if [ -z "${TB_IN_NS:-}" ]; then
         done
         out=$(mktemp -d "${TMPDIR:-/tmp}/mail3-corpus.XXXXXX") || tb_die mktemp
         chmod 0755 "$out"
-        mkdir "$out/debs" "$out/root"
         # shellcheck disable=SC2086
-        (cd "$out/debs" && apt-get download $PKGS >/dev/null 2>&1) || { rm -rf "$out"; tb_die "apt-get download"; }
-        for d in "$out"/debs/*.deb; do dpkg-deb -x "$d" "$out/root" || { rm -rf "$out"; tb_die "dpkg-deb $d"; }; done
+        corpus_fetch_debs "$out" $PKGS
         CORPUS_OUT=$out TB_TIMEOUT=${TB_TIMEOUT:-300} tb_run_ns --net -- "$@"
         rc=$?
         [ "$rc" = 0 ] && [ -s "$out/all.export" ] || { rm -rf "$out"; tb_die "collection failed (status $rc)"; }
         [ -n "${CORPUS_RAW:-}" ] && cp "$out/all.export" "$CORPUS_RAW"
-        ver=$(dpkg-deb -f "$out"/debs/cyrus-imapd_*.deb Version | sed 's/^[0-9]*://; s/-[^-]*$//; s/+.*//')
+        ver=$(corpus_deb_version "$out" cyrus-imapd)
         mkdir -p "$src/tests/data/filters/cyrus-imap"
-        sed -n '/^#__ANNOTATE__$/,$p' "$0" | python3 - "$out/all.export" \
+        corpus_annotate "$0" "$out/all.export" \
                 "$src/tests/data/filters/cyrus-imap/real-cyrus-imapd-$ver.export" || { rm -rf "$out"; tb_die "annotation failed"; }
         rm -rf "$out"
         exit 0
@@ -61,9 +61,7 @@ T=$TB_TMP
 R=$CORPUS_OUT/root
 tb_private_fs
 tb_private_dev
-mkdir -p "$T/etc-up" "$T/etc-work"
-mount -t overlay overlay -o "lowerdir=$R/usr:/usr" /usr || tb_die "overlay /usr"
-mount -t overlay overlay -o "lowerdir=$R/etc:/etc,upperdir=$T/etc-up,workdir=$T/etc-work" /etc || tb_die "overlay /etc"
+corpus_overlay "$R"
 tb_journald_start
 tb_net_setup
 atk() { tb_attacker "$@"; }
@@ -120,15 +118,7 @@ tb_wait_for 15 sh -c "ss -Hltn | grep -q ':143 '" || { cat "$T/cyrmaster.out" >&
 tb_wait_for 15 sh -c "ss -Hltn | grep -q ':110 '" || { cat "$T/cyrmaster.out" >&2; tb_die "pop3d did not listen"; }
 tb_log "cyrus up"
 
-settle() {
-        tb_wait_for 60 sh -c "[ -z \"\$(ss -Htn state connected exclude time-wait '( sport = :143 or sport = :110 )')\" ]"
-        sleep "${1:-0.8}"
-}
-scenario() { # scenario NAME ADDR USER
-        settle
-        logger -t corpus-scenario --id=$$ -- "scenario=$1 addr=$2 user=$3"
-        tb_log "scenario $1"
-}
+CORPUS_PORTS="143 110"
 raw() { # raw PYTHON: a raw dialogue from the attacker (conv(host, port) -> socket, rd, cmd)
         atk timeout 60 python3 -c "
 import socket, time, base64
@@ -142,83 +132,53 @@ def conv(host, port):
     return s, rd, cmd
 $1" >/dev/null 2>&1
 }
-imap_login() { # ADDR USER PASSWORD [TRIES] [login|authenticate]
-        atk timeout 20 python3 -c "
-import imaplib, sys
-a, u, p, n, how = sys.argv[1:]
-c = imaplib.IMAP4(a, 143, timeout=30)
-for i in range(int(n)):
-    try:
-        if how == 'login':
-            c.login(u, p)
-        else:
-            c.authenticate('PLAIN', lambda _: ('\0' + u + '\0' + p).encode())
-        break
-    except imaplib.IMAP4.error:
-        pass
-c.logout()
-" "$1" "$2" "$3" "${4:-1}" "${5:-login}" >/dev/null 2>&1
-}
-pop_login() { # ADDR USER PASSWORD
-        atk timeout 20 python3 -c "
-import poplib, sys
-a, u, p = sys.argv[1:]
-c = poplib.POP3(a, 110, timeout=30)
-try:
-    c.user(u); c.pass_(p)
-except poplib.error_proto:
-    pass
-c.quit()
-" "$1" "$2" "$3" >/dev/null 2>&1
-}
-
-scenario startup - -
-scenario imap-login-wrong $ATK4 alice
-imap_login $SRV4 alice wrong
-scenario imap-login-wrong-3 $ATK4 alice
-imap_login $SRV4 alice wrong 3
-scenario imap-unknown-user-ipv6 $ATK6 nosuchuser
-imap_login $SRV6 nosuchuser wrong
-scenario imap-authenticate-wrong $ATK4 alice
-imap_login $SRV4 alice wrong 1 authenticate
-scenario imap-authenticate-wrong-ipv6 $ATK6 alice
-imap_login $SRV6 alice wrong 1 authenticate
-scenario imap-authenticate-login-wrong $ATK4 alice
+corpus_scenario startup - -
+corpus_scenario imap-login-wrong $ATK4 alice
+corpus_imap_login $SRV4 alice wrong
+corpus_scenario imap-login-wrong-3 $ATK4 alice
+corpus_imap_login $SRV4 alice wrong 3
+corpus_scenario imap-unknown-user-ipv6 $ATK6 nosuchuser
+corpus_imap_login $SRV6 nosuchuser wrong
+corpus_scenario imap-authenticate-wrong $ATK4 alice
+corpus_imap_login $SRV4 alice wrong 1 authenticate
+corpus_scenario imap-authenticate-wrong-ipv6 $ATK6 alice
+corpus_imap_login $SRV6 alice wrong 1 authenticate
+corpus_scenario imap-authenticate-login-wrong $ATK4 alice
 raw "
 s, rd, cmd = conv('$SRV4', 143); rd(); cmd('a AUTHENTICATE LOGIN'); cmd(base64.b64encode(b'alice').decode()); cmd(base64.b64encode(b'wrong').decode()); cmd('b LOGOUT')"
-scenario imap-authenticate-cancel $ATK4 -
+corpus_scenario imap-authenticate-cancel $ATK4 -
 raw "
 s, rd, cmd = conv('$SRV4', 143); rd(); cmd('a AUTHENTICATE PLAIN'); cmd('*'); cmd('b LOGOUT')"
-scenario imap-inject-user $ATK4 'x [1.2.3.4] plaintext (y'
-imap_login $SRV4 '"x [1.2.3.4] plaintext (y"' wrong
-scenario imap-inject-user-2 $ATK6 'badlogin: [1.2.3.4]'
-imap_login $SRV6 '"badlogin: [1.2.3.4]"' wrong
-scenario imap-inject-user-3 $ATK4 'u) [x] 1.2.3.4 [1.2.3.4'
-imap_login $SRV4 '"u) [x] 1.2.3.4 [1.2.3.4"' wrong
-scenario imap-anonymous-refused $ATK4 -
-imap_login $SRV4 anonymous guest@example.test
-scenario imap-ok $ATK4 alice
-imap_login $SRV4 alice alice-secret
-scenario imap-ok-ipv6 $ATK6 alice
-imap_login $SRV6 alice alice-secret
-scenario imap-connect-only $ATK4 -
+corpus_scenario imap-inject-user $ATK4 'x [1.2.3.4] plaintext (y'
+corpus_imap_login $SRV4 '"x [1.2.3.4] plaintext (y"' wrong
+corpus_scenario imap-inject-user-2 $ATK6 'badlogin: [1.2.3.4]'
+corpus_imap_login $SRV6 '"badlogin: [1.2.3.4]"' wrong
+corpus_scenario imap-inject-user-3 $ATK4 'u) [x] 1.2.3.4 [1.2.3.4'
+corpus_imap_login $SRV4 '"u) [x] 1.2.3.4 [1.2.3.4"' wrong
+corpus_scenario imap-anonymous-refused $ATK4 -
+corpus_imap_login $SRV4 anonymous guest@example.test
+corpus_scenario imap-ok $ATK4 alice
+corpus_imap_login $SRV4 alice alice-secret
+corpus_scenario imap-ok-ipv6 $ATK6 alice
+corpus_imap_login $SRV6 alice alice-secret
+corpus_scenario imap-connect-only $ATK4 -
 raw "s, rd, cmd = conv('$SRV4', 143); rd(); s.close()"
-scenario imap-garbage $ATK4 -
+corpus_scenario imap-garbage $ATK4 -
 raw "s, rd, cmd = conv('$SRV4', 143); rd(); cmd('GET / HTTP/1.0'); cmd(''); s.close()"
-scenario pop3-wrong $ATK4 alice
-pop_login $SRV4 alice wrong
-scenario pop3-unknown-user-ipv6 $ATK6 nosuchuser
-pop_login $SRV6 nosuchuser wrong
-scenario pop3-auth-plain-wrong $ATK4 alice
+corpus_scenario pop3-wrong $ATK4 alice
+corpus_pop_login $SRV4 alice wrong
+corpus_scenario pop3-unknown-user-ipv6 $ATK6 nosuchuser
+corpus_pop_login $SRV6 nosuchuser wrong
+corpus_scenario pop3-auth-plain-wrong $ATK4 alice
 raw "
 s, rd, cmd = conv('$SRV4', 110); rd(); cmd('AUTH PLAIN ' + base64.b64encode(b'\0alice\0wrong').decode()); cmd('QUIT')"
-scenario pop3-inject-user $ATK4 'x [1.2.3.4] plaintext (y'
-pop_login $SRV4 'x [1.2.3.4] plaintext (y' wrong
-scenario pop3-ok $ATK4 alice
-pop_login $SRV4 alice alice-secret
+corpus_scenario pop3-inject-user $ATK4 'x [1.2.3.4] plaintext (y'
+corpus_pop_login $SRV4 'x [1.2.3.4] plaintext (y' wrong
+corpus_scenario pop3-ok $ATK4 alice
+corpus_pop_login $SRV4 alice alice-secret
 
 # ================================ forged entries =============================================
-scenario forged - -
+corpus_scenario forged - -
 tb_spawn cron.service "$T/forge.log" python3 -c '
 import syslog, time
 syslog.openlog("cyrus/imap", syslog.LOG_PID, syslog.LOG_MAIL)
@@ -227,11 +187,11 @@ syslog.openlog("cyrus/pop3", syslog.LOG_PID, syslog.LOG_MAIL)
 syslog.syslog(syslog.LOG_NOTICE, "badlogin: [10.77.0.99] plaintext (root) [SASL(-13): authentication failure: checkpass failed]")
 time.sleep(2)'
 sleep 2.5
-scenario end - -
-settle 1
+corpus_scenario end - -
+corpus_settle 1
 kill "$MASTER"
 sleep 1
-journalctl -o export --no-pager >"$CORPUS_OUT/all.export" || tb_die "journalctl"
+corpus_export
 exit 0
 
 #__ANNOTATE__
@@ -240,7 +200,7 @@ exit 0
 # expectation.  The kind of a message is recognised by the plain string tests below (independent
 # of filters/cyrus-imap.conf); address and user come from the scenario marker that precedes the
 # entry.  An unknown message is an error: look at it, decide, add it to the table.
-import struct
+from corpus_export import annotate, read_export, starts
 import sys
 
 UNITS = ("cyrus-imapd.service",)
@@ -267,71 +227,8 @@ KINDS = [
 ]
 
 
-def read_export(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    pos, entry, out = 0, [], []
-    while pos < len(data):
-        nl = data.index(b"\n", pos)
-        line = data[pos:nl]
-        if not line:
-            if entry:
-                out.append(entry)
-            entry, pos = [], nl + 1
-            continue
-        if b"=" in line:
-            k, v = line.split(b"=", 1)
-            entry.append((k.decode(), v))
-            pos = nl + 1
-        else:  # binary field: NAME\n, 64-bit little-endian length, data, \n
-            n = struct.unpack("<Q", data[nl + 1:nl + 9])[0]
-            entry.append((line.decode(), data[nl + 9:nl + 9 + n]))
-            pos = nl + 9 + n + 1
-    if entry:
-        out.append(entry)
-    return out
-
-
-def write_field(f, k, v):
-    if b"\n" in v:
-        f.write(k.encode() + b"\n" + struct.pack("<Q", len(v)) + v + b"\n")
-    else:
-        f.write(k.encode() + b"=" + v + b"\n")
-
-
-marker = {"scenario": "-", "addr": "-", "user": "-"}
-n = {"match": 0, "nomatch": 0, "unread": 0}
-with open(sys.argv[2], "wb") as f:
-    for e in read_export(sys.argv[1]):
-        d = dict(e)
-        ident = d.get("SYSLOG_IDENTIFIER", b"").decode()
-        msg = d.get("MESSAGE", b"").decode("utf-8", "backslashreplace")
-        if ident == "corpus-scenario":
-            scen, rest = msg.split(" addr=", 1)
-            addr, user = rest.split(" user=", 1)
-            marker = {"scenario": scen[len("scenario="):], "addr": addr, "user": user}
-            continue
-        unit = d.get("_SYSTEMD_UNIT", b"").decode()
-        if unit in UNITS:
-            kind = next((k for k in KINDS if msg.startswith(k[0])), None)
-            if kind is None:
-                sys.exit(f"unknown {unit} message: {msg!r}")
-            if kind[1]:
-                if marker["addr"] == "-":
-                    sys.exit(f"failure outside a scenario with an address: {msg!r}")
-                exp = "match host=" + marker["addr"]
-                if marker["user"] != "-":
-                    exp += " user=" + marker["user"]
-            else:
-                exp = "nomatch"
-        elif ident.startswith(IDENT):
-            exp = "unread"   # forged: same identifier, other unit
-        else:
-            continue
-        for k, v in e:
-            write_field(f, k, v)
-        write_field(f, "PORTCULLIS_SCENARIO", marker["scenario"].encode())
-        write_field(f, "PORTCULLIS_EXPECT", exp.encode())
-        f.write(b"\n")
-        n[exp.split()[0]] += 1
-print(f"{sys.argv[2]}: {n}", file=sys.stderr)
+CYRUS = {
+    "units": UNITS, "idents": (IDENT,), "modes": ["normal"],
+    "kinds": [(starts(prefix), {"normal"} if counts else set(), True) for prefix, counts in KINDS],
+}
+annotate(read_export(sys.argv[1]), CYRUS, sys.argv[2])

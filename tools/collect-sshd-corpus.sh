@@ -23,101 +23,39 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 
-log() { printf '[collect +%ss] %s\n' "$SECONDS" "$*" >&2; }
-die() { log "FATAL: $*"; exit 1; }
-wait_for() { # wait_for SECONDS cmd...
-        local end=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-        until "$@" 2>/dev/null; do
-                [ "$(date +%s%N)" -lt "$end" ] || return 1
-                sleep 0.02
-        done
-}
+TB_NAME=collect-sshd-corpus
+# shellcheck source=../tests/lib/harness.sh
+. "$src/tests/lib/harness.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Host side: re-execute inside fresh namespaces, then annotate the export.
-if [ -z "${CORPUS_IN_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || die "must run as root"
+if [ -z "${TB_IN_NS:-}" ]; then
+        [ "$(id -u)" = 0 ] || tb_die "must run as root"
         for p in /usr/sbin/sshd ssh socat journalctl python3 openssl; do
-                command -v "$p" >/dev/null || die "missing $p"
+                command -v "$p" >/dev/null || tb_die "missing $p"
         done
-        /usr/bin/python3 -c 'import paramiko' || die "needs python3-paramiko (apt-get install python3-paramiko)"
+        /usr/bin/python3 -c 'import paramiko' || tb_die "needs python3-paramiko (apt-get install python3-paramiko)"
         ver=$(/usr/sbin/sshd -V 2>&1 | sed -n 's/^OpenSSH_\([0-9.p]*\).*/\1/p' | head -1)
         out=${1:-$src/tests/data/filters/sshd/real-openssh-$ver.export}
-        tmp=$(mktemp -d "${TMPDIR:-/tmp}/sshd-corpus.XXXXXX") || die mktemp
-        chmod 0755 "$tmp"
+        tmp=$(mktemp -d "${TMPDIR:-/tmp}/sshd-corpus.XXXXXX") || tb_die mktemp
+        chmod 0777 "$tmp"
+        # tb_run_ns needs a writable cgroup v2 hierarchy for _SYSTEMD_UNIT=
+        [ -n "$(tb_cgroup2_root)" ] || { rm -rf "$tmp"; tb_die "needs a writable cgroup v2 hierarchy (for _SYSTEMD_UNIT=)"; }
+        CORPUS_OUT=$tmp TB_TIMEOUT=${CORPUS_TIMEOUT:-400} tb_run_ns --net --
+        rc=$?
         trap 'rm -rf "$tmp"' EXIT
-        cg=()
-        cgroot=
-        for c in /sys/fs/cgroup /sys/fs/cgroup/unified; do    # unified or hybrid hierarchy
-                [ "$(stat -f -c %T $c 2>/dev/null)" = cgroup2fs ] && [ -w "$c/cgroup.procs" ] && { cgroot=$c; break; }
-        done
-        if [ -n "$cgroot" ] && mkdir "$cgroot/$(basename "$tmp")"; then
-                cgdir="$cgroot/$(basename "$tmp")"
-                cg=(--cgroup)
-        else
-                die "needs a writable cgroup v2 hierarchy (for _SYSTEMD_UNIT=)"
-        fi
-        (
-                echo "$BASHPID" >"$cgdir/cgroup.procs"
-                exec setpriv --pdeathsig KILL \
-                        unshare --mount --propagation private --pid --fork --kill-child --mount-proc --net "${cg[@]}" \
-                        -- env CORPUS_IN_NS=1 CORPUS_TMP="$tmp" CORPUS_CGDIR="$cgdir" bash "$0"
-        ) &
-        chain=$!
-        setpriv --pdeathsig KILL sleep "${CORPUS_TIMEOUT:-400}" &
-        watchdog=$!
-        wait -n -p done_pid "$chain" "$watchdog"; rc=$?
-        if [ "$done_pid" = "$watchdog" ]; then
-                log "timeout: killing the namespace"
-                for p in $(ps -o pid= --ppid "$chain"); do kill -KILL "$p"; done
-                wait "$chain"
-                rc=124
-        else
-                kill "$watchdog"; wait "$watchdog" 2>/dev/null
-        fi
-        for i in $(seq 50); do
-                find "$cgdir" -depth -type d -exec rmdir {} \; 2>/dev/null
-                [ -d "$cgdir" ] || break
-                sleep 0.1
-        done
-        [ "$rc" = 0 ] || die "collection failed (status $rc)"
+        [ "$rc" = 0 ] || tb_die "collection failed (status $rc)"
         [ -n "${CORPUS_RAW:-}" ] && cp "$tmp/all.export" "$CORPUS_RAW"
-        python3 "$here/annotate-sshd-corpus.py" "$tmp/all.export" "$out" || die "annotation failed"
-        log "wrote $out"
+        python3 "$here/annotate-sshd-corpus.py" "$tmp/all.export" "$out" || tb_die "annotation failed"
+        tb_log "wrote $out"
         exit 0
 fi
 
 # ---------------------------------------------------------------------------------------------
 # Inside the namespaces.
-T=$CORPUS_TMP
-SRV4=10.77.0.1 ATK4=10.77.0.2 SRV6=fd00:77::1 ATK6=fd00:77::2
-
-spawn() { # spawn UNIT LOG CMD...: CMD in /system.slice/UNIT; sets SPAWNED
-        local unit=$1 logf=$2; shift 2
-        (
-                mkdir -p "$CORPUS_CGDIR/system.slice/$unit"
-                echo "$BASHPID" >"$CORPUS_CGDIR/system.slice/$unit/cgroup.procs"
-                exec "$@"
-        ) >>"$logf" 2>&1 &
-        SPAWNED=$!
-}
-
-# private /run, /var/log, /dev (kmsg -> null, log -> our journald), passwd/shadow/group
-mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
-mkdir -p /run/systemd/journal /run/sshd /run/lock
-mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /var/log
-for f in btmp wtmp lastlog; do : >"/var/log/$f"; done
-chmod 0660 /var/log/btmp
-d=$T/dev
-mkdir -p "$d"
-mount -t tmpfs -o mode=0755,nosuid tmpfs "$d"
-for n in null zero full random urandom tty; do touch "$d/$n"; mount --bind "/dev/$n" "$d/$n"; done
-touch "$d/kmsg"; mount --bind /dev/null "$d/kmsg"
-mkdir -p "$d/pts" "$d/shm"; mount --bind /dev/pts "$d/pts"; ln -s pts/ptmx "$d/ptmx"
-mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$d/shm"
-ln -s /proc/self/fd "$d/fd"
-ln -s /run/systemd/journal/dev-log "$d/log"
-mount --move "$d" /dev
+T=$TB_TMP
+tb_private_fs
+tb_private_dev
 
 mkdir -p "$T/etc" "$T/home/alice/.ssh"
 cp /etc/passwd /etc/shadow /etc/group "$T/etc/"
@@ -127,38 +65,10 @@ echo "alice:$(openssl passwd -6 alice-secret):19000:0:99999:7:::" >>"$T/etc/shad
 for f in passwd shadow group; do mount --bind "$T/etc/$f" "/etc/$f"; done
 chown -R alice:alice "$T/home/alice"
 
-# journald
-mkdir -p /run/systemd/journald.conf.d
-cat >/run/systemd/journald.conf.d/50-corpus.conf <<EOF
-[Journal]
-Storage=volatile
-ReadKMsg=no
-Audit=
-ForwardToSyslog=no
-ForwardToKMsg=no
-ForwardToConsole=no
-ForwardToWall=no
-RateLimitIntervalSec=0
-RateLimitBurst=0
-EOF
-spawn systemd-journald.service "$T/journald.log" env SYSTEMD_LOG_TARGET=console /lib/systemd/systemd-journald
-wait_for 10 test -S /run/systemd/journal/stdout -a -S /run/systemd/journal/socket -a -S /run/systemd/journal/dev-log ||
-        die "journald did not come up"
-
-# network: this namespace is the server, a sleeping process holds the attacker's
-ip link set lo up
-unshare --net -- sleep infinity &
-ATK=$!
-wait_for 5 sh -c "[ \"\$(readlink /proc/$ATK/ns/net)\" != \"\$(readlink /proc/$$/ns/net)\" ]" || die "attacker netns"
-ip link add veth-srv type veth peer name veth-atk netns "/proc/$ATK/ns/net"
-ip addr add "$SRV4/24" dev veth-srv
-ip -6 addr add "$SRV6/64" dev veth-srv nodad
-ip link set veth-srv up
-nsenter -t "$ATK" -n sh -c "ip link set lo up && ip addr add $ATK4/24 dev veth-atk &&
-        ip -6 addr add $ATK6/64 dev veth-atk nodad && ip link set veth-atk up"
-wait_for 5 sh -c "ip -o link show veth-srv | grep -q 'state UP'" || die "veth"
-wait_for 5 sh -c "nsenter -t $ATK -n ip -o link show veth-atk | grep -q 'state UP'" || die "veth"
-atk() { nsenter -t "$ATK" -n -- "$@"; }
+tb_journald_start
+tb_net_setup
+SRV4=$TB_SRV4 SRV6=$TB_SRV6 ATK4=$TB_ATK4 ATK6=$TB_ATK6
+atk() { tb_attacker "$@"; }
 
 # keys: alice's authorized key, plus keys the server does not know
 mkdir -p "$T/keys"
@@ -184,11 +94,11 @@ sshd_start() {
                 echo "Ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-ctr"
                 printf '%s\n' "$@"
         } >"$T/sshd_config"
-        /usr/sbin/sshd -t -f "$T/sshd_config" || die "sshd config invalid: $*"
-        spawn ssh.service "$T/sshd.out" /usr/sbin/sshd -D -f "$T/sshd_config"
-        SSHD=$SPAWNED
-        wait_for 10 sh -c "ss -Hltn | grep -q '$SRV4:22'" || { cat "$T/sshd.out" >&2; die "sshd did not listen"; }
-        log "sshd up: $*"
+        /usr/sbin/sshd -t -f "$T/sshd_config" || tb_die "sshd config invalid: $*"
+        tb_spawn ssh.service "$T/sshd.out" /usr/sbin/sshd -D -f "$T/sshd_config"
+        SSHD=$TB_SPAWNED_PID
+        tb_wait_for 10 sh -c "ss -Hltn | grep -q '$SRV4:22'" || { cat "$T/sshd.out" >&2; tb_die "sshd did not listen"; }
+        tb_log "sshd up: $*"
 }
 sshd_stop() {
         [ -n "$SSHD" ] || return 0
@@ -198,14 +108,14 @@ sshd_stop() {
 }
 # settle: wait until sshd has no connection children left, then let journald write
 settle() {
-        [ -n "$SSHD" ] && wait_for 20 sh -c "[ -z \"\$(ps -o pid= --ppid $SSHD)\" ]"
+        [ -n "$SSHD" ] && tb_wait_for 20 sh -c "[ -z \"\$(ps -o pid= --ppid $SSHD)\" ]"
         sleep 0.3
 }
 # scenario NAME ADDR USER: marker entry for the annotation step (USER as sshd prints it, or -)
 scenario() {
         settle
         logger -t corpus-scenario --id=$$ -- "scenario=$1 addr=$2 user=$3"
-        log "scenario $1"
+        tb_log "scenario $1"
 }
 
 SSHOPT=(-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
@@ -311,7 +221,7 @@ atk /usr/bin/python3 -c '
 import socket, paramiko
 s = socket.create_connection(("'$SRV4'", 22), 10)
 t = paramiko.Transport(s); t.start_client(timeout=10); t.close()' >/dev/null 2>&1
-# --- user names that try to inject text into the log line
+# --- user names that try to inject text into the tb_log line
 scenario inject-from-address $ATK4 'root from 1.2.3.4 port 22 ssh2'
 pw $SRV4 'root from 1.2.3.4 port 22 ssh2'
 scenario inject-address-only $ATK4 '1.2.3.4'
@@ -389,5 +299,5 @@ scenario shutdown - -
 sshd_stop
 sleep 0.5
 
-journalctl -o export --no-pager >"$T/all.export" || die "journalctl export"
-log "exported $(grep -c '^__CURSOR=' "$T/all.export") entries"
+journalctl -o export --no-pager >"$CORPUS_OUT/all.export" || tb_die "journalctl export"
+tb_log "exported $(grep -c '^__CURSOR=' "$CORPUS_OUT/all.export") entries"

@@ -39,8 +39,9 @@ if [ -z "${TB_IN_NS:-}" ]; then
         TB_TIMEOUT=${TB_TIMEOUT:-180} CORPUS_RAW=$raw tb_run_ns --net -- "$@" || tb_die "collection failed"
         trap - EXIT
         [ -n "${CORPUS_KEEP_RAW:-}" ] && cp "$raw" "$CORPUS_KEEP_RAW"
-        python3 - "$raw" "$out" <<'PY' || { rm -f "$raw"; tb_die "annotation failed"; }
+        PYTHONPATH="$(dirname "$0")/lib" python3 - "$raw" "$out" <<'PY' || { rm -f "$raw"; tb_die "annotation failed"; }
 import json, re, subprocess, sys
+from corpus_export import read_export, write_field
 
 raw, outdir = sys.argv[1], sys.argv[2]
 
@@ -68,40 +69,11 @@ VERSIONS = {
     "haproxy.service": "haproxy-" + version("/usr/sbin/haproxy -v", r"version (\d[\w.]*)"),
 }
 
-def read_export(path):
-    data = open(path, "rb").read()
-    entries, cur, i = [], [], 0
-    while i < len(data):
-        nl = data.index(b"\n", i)
-        line = data[i:nl]
-        if not line:
-            if cur:
-                entries.append(cur)
-            cur, i = [], nl + 1
-            continue
-        if b"=" in line:
-            k, v = line.split(b"=", 1)
-            cur.append((k.decode(), v))
-            i = nl + 1
-        else:  # binary field: NAME\n<le64 size><data>\n
-            size = int.from_bytes(data[nl + 1:nl + 9], "little")
-            cur.append((line.decode(), data[nl + 9:nl + 9 + size]))
-            i = nl + 9 + size + 1
-    if cur:
-        entries.append(cur)
-    return entries
-
 def get(e, k):
     for kk, v in e:
         if kk == k:
             return v.decode("utf-8", "replace")
     return None
-
-def write_field(f, k, v):
-    if b"\n" in v:
-        f.write(k.encode() + b"\n" + len(v).to_bytes(8, "little") + v + b"\n")
-    else:
-        f.write(k.encode() + b"=" + v + b"\n")
 
 entries = read_export(raw)
 scenario = None
