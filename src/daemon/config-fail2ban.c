@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <assert.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -46,18 +45,6 @@ static const char *const report_action_words[] = {
         "mail", "whois", "xarf", "abuseipdb", "blocklist_de", "dshield", "mynetwatchman", "badips",
         "cloudflare", "apprise", "complain", "smtp",
 };
-
-static void add_warning(GPtrArray *warnings, const char *file, unsigned line, const char *format, ...)
-        G_GNUC_PRINTF(4, 5);
-static void add_warning(GPtrArray *warnings, const char *file, unsigned line, const char *format, ...) {
-        g_autofree char *msg = NULL;
-        va_list ap;
-
-        va_start(ap, format);
-        msg = g_strdup_vprintf(format, ap);
-        va_end(ap);
-        ini_error(warnings, file, line, "%s", msg);
-}
 
 static bool has_prefix_in(const char *s, const char *const *table, size_t n) {
         for (size_t i = 0; i < n; i++)
@@ -179,7 +166,7 @@ static int jail_apply_actions(JailParser *p, JailConfig *j) {
 
                         r = filter_spec_parse(specs->pdata[k], &name, &args, &msg);
                         if (r < 0) {
-                                add_warning(p->warnings, line->file, line->line, "jail '%s': cannot parse action '%s' (%s), ignoring",
+                                ini_error(p->warnings, line->file, line->line, "jail '%s': cannot parse action '%s' (%s), ignoring",
                                             j->name, (const char *) specs->pdata[k], msg);
                                 continue;
                         }
@@ -187,11 +174,11 @@ static int jail_apply_actions(JailParser *p, JailConfig *j) {
 
                         if (!has_prefix_in(lower, ban_action_prefixes, ELEMENTSOF(ban_action_prefixes))) {
                                 if (has_word_in(lower, report_action_words, ELEMENTSOF(report_action_words)))
-                                        add_warning(p->warnings, line->file, line->line,
+                                        ini_error(p->warnings, line->file, line->line,
                                                     "jail '%s': action '%s' (mail/report) is not supported yet, ignoring it "
                                                     "(the ban itself is carried over)", j->name, name);
                                 else
-                                        add_warning(p->warnings, line->file, line->line,
+                                        ini_error(p->warnings, line->file, line->line,
                                                     "jail '%s': unknown action '%s', ignoring it (portcullis bans in its own "
                                                     "nftables table)", j->name, name);
                                 continue;
@@ -214,7 +201,7 @@ static int jail_apply_actions(JailParser *p, JailConfig *j) {
                                                   "of banning them, which portcullis cannot do", j->name, a, name);
                                         failed = -EINVAL;
                                 } else if (t < 0)
-                                        add_warning(p->warnings, line->file, line->line,
+                                        ini_error(p->warnings, line->file, line->line,
                                                     "jail '%s': blocktype '%s' of action '%s' is not supported (drop or "
                                                     "reject), using %s", j->name, a, name, block_type_to_string(j->blocktype));
                                 else
@@ -225,7 +212,7 @@ static int jail_apply_actions(JailParser *p, JailConfig *j) {
                                 Protocol pr = protocol_from_string(a);
 
                                 if (pr < 0)
-                                        add_warning(p->warnings, line->file, line->line,
+                                        ini_error(p->warnings, line->file, line->line,
                                                     "jail '%s': protocol '%s' of action '%s' is not supported (tcp, udp or "
                                                     "all), using %s", j->name, a, name, protocol_to_string(j->protocol));
                                 else
@@ -256,7 +243,7 @@ static int jail_apply_actions(JailParser *p, JailConfig *j) {
         }
 
         if (!banned)
-                add_warning(p->warnings, v->file, v->line,
+                ini_error(p->warnings, v->file, v->line,
                             "jail '%s' has no firewall action under fail2ban (it only notifies or does nothing); "
                             "portcullis bans", j->name);
         ini_lines_done(&l);
@@ -305,7 +292,7 @@ static int jail_check_backend(JailParser *p, JailConfig *j) {
 
         if (streq(lname, "systemd")) {
                 if (g_hash_table_size(args) > 0)
-                        add_warning(p->warnings, bfile, bline,
+                        ini_error(p->warnings, bfile, bline,
                                     "jail '%s': backend arguments '%s' are ignored (portcullis reads the journal it is "
                                     "given with --journal-directory/--journal-file, else the system journal)",
                                     j->name, backend);
@@ -318,7 +305,7 @@ static int jail_check_backend(JailParser *p, JailConfig *j) {
         }
 
         if (!isempty(j->journalmatch)) {
-                add_warning(p->warnings, bfile, bline,
+                ini_error(p->warnings, bfile, bline,
                             "jail '%s': backend = %s would read %s under fail2ban; portcullis reads the journal entries "
                             "matching '%s' instead (set backend = systemd to silence this)",
                             j->name, backend, isempty(logpath) ? "its log files" : logpath, j->journalmatch);
@@ -350,20 +337,20 @@ static void jail_check_keys(JailParser *p, JailConfig *j) {
                     g_hash_table_contains(p->used, v->key))
                         continue;
                 if (key_in(v->key, fail2ban_keys_unsupported, ELEMENTSOF(fail2ban_keys_unsupported)))
-                        add_warning(p->warnings, v->file, v->line, "key '%s' in jail '%s' is not supported yet, ignoring",
+                        ini_error(p->warnings, v->file, v->line, "key '%s' in jail '%s' is not supported yet, ignoring",
                                     v->key, j->name);
                 else
-                        add_warning(p->warnings, v->file, v->line, "unknown key '%s' in jail '%s', ignoring", v->key,
+                        ini_error(p->warnings, v->file, v->line, "unknown key '%s' in jail '%s', ignoring", v->key,
                                     j->name);
         }
 
         /* The same keys in [DEFAULT] still change what every jail does under fail2ban. */
         if (!ini_section_get(p->section, "ignorecommand") && jail_get(p, "ignorecommand", " ", &value, &file, &line) > 0 &&
             !isempty(value))
-                add_warning(p->warnings, file, line, "jail '%s': ignorecommand is not supported yet, ignoring", j->name);
+                ini_error(p->warnings, file, line, "jail '%s': ignorecommand is not supported yet, ignoring", j->name);
         g_clear_pointer(&value, g_free);
         if (jail_get(p, "usedns", " ", &value, &file, &line) > 0 && g_ascii_strcasecmp(value, "yes") == 0)
-                add_warning(p->warnings, file, line,
+                ini_error(p->warnings, file, line,
                             "jail '%s': usedns = yes: portcullis never resolves host names, a failure logged with "
                             "a host name only is not counted", j->name);
 
@@ -374,7 +361,7 @@ static void jail_check_keys(JailParser *p, JailConfig *j) {
                                           j->filter->file);
         }
         if (g_file_test(dropins, G_FILE_TEST_IS_DIR))
-                add_warning(p->warnings, dropins, 0, "jail '%s': filter drop-in directories are not read, ignoring",
+                ini_error(p->warnings, dropins, 0, "jail '%s': filter drop-in directories are not read, ignoring",
                             j->name);
 }
 
@@ -408,7 +395,7 @@ static int load_jail(Fail2banLoader *l, JailParser *p, JailConfig **ret) {
                                   s->name, JAIL_NAME_MAX - 1, g_ascii_isalpha(s->name[0]) ? "" : "x", s->name, s->name);
                         return -EINVAL;
                 }
-                add_warning(l->warnings, s->file, s->line,
+                ini_error(l->warnings, s->file, s->line,
                             "disabled jail '%s' has a name portcullis cannot use, skipping it", s->name);
                 *ret = NULL;
                 return 0;
@@ -423,7 +410,7 @@ static int load_jail(Fail2banLoader *l, JailParser *p, JailConfig **ret) {
                 r = jail_parse(p, &j);
                 p->errors = errors;
                 if (r < 0) {
-                        add_warning(l->warnings, s->file, s->line, "disabled jail '%s' cannot be represented (%s), skipping it",
+                        ini_error(l->warnings, s->file, s->line, "disabled jail '%s' cannot be represented (%s), skipping it",
                                     s->name, scratch->len > 0 ? (const char *) scratch->pdata[0] : g_strerror(-r));
                         *ret = NULL;
                         return 0;
