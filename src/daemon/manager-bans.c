@@ -14,12 +14,27 @@
 
 /* ---- bans and expiry ------------------------------------------------------------------------------ */
 
+void manager_ban_info_from_ban(const Ban *b, ManagerBanInfo *ret) {
+        *ret = (ManagerBanInfo) {
+                .jail = b->jail,
+                .start_usec = b->start_usec,
+                .end_usec = b->end_usec,
+                .failures = b->failures,
+                .ban_count = b->ban_count,
+        };
+        address_to_string(&b->address, ret->address);
+}
+
 static void on_ban_expired(const Ban *b, void *userdata) {
+        Manager *m = userdata;
+        ManagerBanInfo info;
         char addr[ADDRESS_STRING_MAX];
         g_autofree char *msg = g_strdup_printf("%s: ban of %s expired", b->jail, address_to_string(&b->address, addr));
 
         log_ban_event(MESSAGE_ID_UNBAN, LOG_INFO, b->jail, &b->address, b->end_usec - b->start_usec, b->failures,
                       "expired", msg);
+        manager_ban_info_from_ban(b, &info);
+        MANAGER_NOTIFY(m, unbanned, &info, "expired");
 }
 
 static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata);
@@ -74,7 +89,7 @@ static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* The length of a new ban of A in J: the jail's bantime, or with bantime.increment the escalated one for an
  * address banned before (see config.h). *ret_count is the number of this ban (1 for the first). */
-static usec_t manager_bantime(Manager *m, const Jail *j, const Address *a, usec_t now, unsigned *ret_count) {
+usec_t manager_bantime(Manager *m, const Jail *j, const Address *a, usec_t now, unsigned *ret_count) {
         const JailConfig *c = j->rules->config;
         double base_s = (double) c->bantime_usec / (double) USEC_PER_SEC, secs;
         int earlier = 0;
@@ -222,14 +237,28 @@ void manager_commit(Manager *m) {
         for (guint i = 0; i < m->pending->len; i++) {
                 PendingBan *p = &g_array_index(m->pending, PendingBan, i);
                 char addr[ADDRESS_STRING_MAX], bt[DURATION_STRING_MAX];
-                g_autofree char *msg = g_strdup_printf("%s: banned %s for %s after %u failures", p->jail->name,
-                                                       address_to_string(&p->address, addr),
-                                                       format_duration(bt, sizeof bt, p->bantime_usec), p->failures);
+                g_autofree char *msg = NULL;
+                const Ban *b;
+
+                address_to_string(&p->address, addr);
+                format_duration(bt, sizeof bt, p->bantime_usec);
+                if (p->reason)
+                        msg = g_strdup_printf("%s: banned %s for %s (%s)", p->jail->name, addr, bt, p->reason);
+                else
+                        msg = g_strdup_printf("%s: banned %s for %s after %u failures", p->jail->name, addr, bt,
+                                              p->failures);
 
                 p->jail->total_banned++;
                 m->n_bans_total++;
                 log_ban_event(MESSAGE_ID_BAN, LOG_NOTICE, p->jail->name, &p->address, p->bantime_usec, p->failures,
-                              NULL, msg);
+                              p->reason, msg);
+                b = ban_table_get(m->bans, p->jail->name, &p->address);
+                if (b) {
+                        ManagerBanInfo info;
+
+                        manager_ban_info_from_ban(b, &info);
+                        MANAGER_NOTIFY(m, banned, &info);
+                }
         }
         if (m->pending->len > 0)
                 manager_arm_expiry(m);
@@ -327,6 +356,8 @@ int manager_on_entry(sd_journal *journal, bool replay, void *userdata) {
                 Jail *j = m->jails[i];
                 FilterMatch fm = {};
 
+                if (j->stopped)
+                        continue;
                 /* With one jail the journal's own match is exactly the jail's. */
                 if (m->n_jails > 1) {
                         r = journal_match_test(j->rules->match, journal);

@@ -33,6 +33,7 @@ typedef struct Jail {
         uint64_t limit_hits;
         bool cap_logged;
         usec_t limit_logged_usec; /* CLOCK_MONOTONIC of the last "filter over budget" warning */
+        bool stopped;             /* manager_set_jail_running(false): counts nothing, bans nothing */
 } Jail;
 
 /* A ban queued for nft in this batch; its journal event is written once the transaction went through. */
@@ -42,7 +43,13 @@ typedef struct PendingBan {
         usec_t bantime_usec;
         unsigned failures;
         unsigned ban_count;
+        const char *reason; /* static string: NULL for a ban by failures, "manual" … */
 } PendingBan;
+
+typedef struct ListenerSlot {
+        const ManagerListener *listener;
+        void *userdata;
+} ListenerSlot;
 
 struct Manager {
         sd_event *event;
@@ -64,10 +71,25 @@ struct Manager {
         uint64_t n_bans_total;
         usec_t last_prune_usec;
         char *last_status;
+        ManagerRunState run_state;
+        usec_t started_at_usec;
+        GArray *listeners; /* ListenerSlot */
 };
+
+/* Calls FIELD of every listener that has it, with the arguments after m. */
+#define MANAGER_NOTIFY(m, field, ...)                                                           \
+        do {                                                                                    \
+                for (guint _i = 0; _i < (m)->listeners->len; _i++) {                            \
+                        const ListenerSlot *_s = &g_array_index((m)->listeners, ListenerSlot, _i); \
+                        if (_s->listener->field)                                                \
+                                _s->listener->field((m), ##__VA_ARGS__, _s->userdata);         \
+                }                                                                               \
+        } while (false)
 
 /* manager.c */
 void manager_update_status(Manager *m);
+void manager_set_run_state(Manager *m, ManagerRunState state);
+Jail *manager_find_jail(Manager *m, const char *name);
 void log_manager_event(const char *message_id, int level, const char *jail, const char *message);
 void log_ban_event(const char *message_id, int level, const char *jail, const Address *a,
                    usec_t bantime_usec, unsigned failures, const char *reason, const char *message);
@@ -75,6 +97,9 @@ NftJailSpec *manager_nft_specs_new(const Ruleset *rs);
 
 /* manager-bans.c */
 void manager_arm_expiry(Manager *m);
+usec_t manager_bantime(Manager *m, const Jail *j, const Address *a, usec_t now, unsigned *ret_count);
+/* Ban info for listeners and front ends (no matches). */
+void manager_ban_info_from_ban(const Ban *b, ManagerBanInfo *ret);
 void manager_commit(Manager *m);
 /* JournalReaderCallbacks .entry and .batch_done */
 int manager_on_entry(sd_journal *journal, bool replay, void *userdata);

@@ -53,6 +53,8 @@ Manager *manager_free(Manager *m) {
         journal_entry_done(&m->entry);
         if (m->pending)
                 g_array_unref(m->pending);
+        if (m->listeners)
+                g_array_unref(m->listeners);
         free(m->last_status);
         sd_event_unref(m->event);
         free(m);
@@ -70,6 +72,8 @@ int manager_new(sd_event *event, const ManagerOptions *options, Manager **ret) {
         m->options = *options;
         m->bans = ban_table_new();
         m->pending = g_array_new(false, false, sizeof(PendingBan));
+        m->listeners = g_array_new(false, false, sizeof(ListenerSlot));
+        m->run_state = MANAGER_STARTING;
         if (!m->bans)
                 return -ENOMEM;
         *ret = TAKE_PTR(m);
@@ -88,9 +92,11 @@ static ConfigPaths manager_config_paths(const Manager *m) {
         };
 }
 
-/* STATUS= for systemctl status; sent only when it changed. */
+/* STATUS= for systemctl status; sent only when it changed. Listeners hear of changed counters. */
 void manager_update_status(Manager *m) {
         g_autofree char *s = NULL;
+
+        MANAGER_NOTIFY(m, counters_changed);
 
         s = g_strdup_printf("%zu jail%s, %zu banned, %" PRIu64 " failures, %" PRIu64 " entries read",
                             m->n_jails, m->n_jails == 1 ? "" : "s", ban_table_size(m->bans), m->n_failures,
@@ -100,6 +106,22 @@ void manager_update_status(Manager *m) {
         (void) sd_notifyf(false, "STATUS=%s", s);
         free(m->last_status);
         m->last_status = g_steal_pointer(&s);
+}
+
+void manager_set_run_state(Manager *m, ManagerRunState state) {
+        if (m->run_state == state)
+                return;
+        m->run_state = state;
+        MANAGER_NOTIFY(m, state_changed, state);
+}
+
+Jail *manager_find_jail(Manager *m, const char *name) {
+        if (!name)
+                return NULL;
+        for (size_t i = 0; i < m->n_jails; i++)
+                if (streq(m->jails[i]->name, name))
+                        return m->jails[i];
+        return NULL;
 }
 
 /* An event with a MESSAGE_ID and optionally JAIL= (start, stop, reload, warnings about a jail). */
@@ -241,6 +263,10 @@ static void manager_forget_jail_bans(Manager *m, const char *jail) {
 
                 log_ban_event(MESSAGE_ID_UNBAN, LOG_INFO, jail, &b->address, b->end_usec - b->start_usec,
                               b->failures, "jail-removed", msg);
+
+                ManagerBanInfo info;
+                manager_ban_info_from_ban(b, &info);
+                MANAGER_NOTIFY(m, unbanned, &info, "jail-removed");
         }
         for (guint i = 0; i < bans->len; i++)
                 (void) ban_table_remove(m->bans, jail, &g_array_index(bans, Ban, i).address);
@@ -321,18 +347,25 @@ int manager_start_and_log(Manager *m) {
                                                m->n_jails == 1 ? "" : "s", m->options.nft_table);
         log_manager_event(MESSAGE_ID_START, LOG_INFO, NULL, msg);
 
+        m->started_at_usec = now_usec(CLOCK_REALTIME);
         (void) sd_notify(false, "READY=1");
+        manager_set_run_state(m, MANAGER_RUNNING);
         manager_update_status(m);
         return 0;
 }
 
 int manager_reload_and_log(Manager *m) {
+        return manager_reload(m, NULL);
+}
+
+int manager_reload(Manager *m, char **ret_error) {
         ConfigPaths paths = manager_config_paths(m);
         g_autofree char *error = NULL;
         Ruleset *rs = NULL;
         Jail **jails = NULL;
         int r;
 
+        manager_set_run_state(m, MANAGER_RELOADING);
         (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Reloading configuration…",
                           now_usec(CLOCK_MONOTONIC));
 
@@ -387,7 +420,12 @@ int manager_reload_and_log(Manager *m) {
         log_manager_event(MESSAGE_ID_RELOAD, LOG_INFO, NULL, error);
 
 finish:
+        if (r < 0 && ret_error)
+                *ret_error = g_strdup(error ? error : strerror(-r));
         (void) sd_notify(false, "READY=1");
+        manager_set_run_state(m, MANAGER_RUNNING);
+        if (r >= 0)
+                MANAGER_NOTIFY(m, reloaded);
         free(m->last_status);
         m->last_status = NULL;
         manager_update_status(m);
@@ -395,6 +433,7 @@ finish:
 }
 
 void manager_stop(Manager *m) {
+        manager_set_run_state(m, MANAGER_STOPPING);
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping; bans stay in the kernel until they expire");
         if (m->nft && nft_backend_queued(m->nft) > 0)
                 manager_commit(m);
