@@ -1,13 +1,82 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <glib.h>
 #include <stdio.h>
 
 #include "journal-entry.h"
 #include "macro.h"
 
+static void watch_free(JournalEntry *e) {
+        for (size_t i = 0; i < e->n_watch; i++) {
+                free(e->watch[i].name);
+                free(e->watch[i].item);
+        }
+        free(e->watch);
+        e->watch = NULL;
+        e->n_watch = 0;
+}
+
 void journal_entry_done(JournalEntry *e) {
         free(e->line);
         free(e->message);
+        watch_free(e);
         *e = (JournalEntry) {};
+}
+
+int journal_entry_watch(JournalEntry *e, char *const *fields, size_t n) {
+        JournalEntryWatch *w = n > 0 ? calloc(n, sizeof(JournalEntryWatch)) : NULL;
+
+        if (n > 0 && !w)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                w[i].name = g_strconcat(fields[i], "=", NULL);
+                w[i].name_len = strlen(w[i].name);
+        }
+        watch_free(e);
+        e->watch = w;
+        e->n_watch = n;
+        return 0;
+}
+
+int journal_entry_get_item(const char *field, const void **ret_item, size_t *ret_len, void *userdata) {
+        const JournalEntry *e = userdata;
+        size_t l = strlen(field);
+
+        for (size_t i = 0; i < e->n_watch; i++) {
+                const JournalEntryWatch *w = &e->watch[i];
+
+                if (w->name_len != l + 1 || memcmp(w->name, field, l) != 0)
+                        continue;
+                if (!w->present)
+                        return 0;
+                *ret_item = w->item;
+                *ret_len = w->item_len;
+                return 1;
+        }
+        return -ENOKEY;
+}
+
+/* Copies the item if it is a watched field seen for the first time in this entry. */
+static int watch_store(JournalEntry *e, const char *d, size_t l) {
+        for (size_t i = 0; i < e->n_watch; i++) {
+                JournalEntryWatch *w = &e->watch[i];
+
+                if (w->present || l < w->name_len || memcmp(d, w->name, w->name_len) != 0)
+                        continue;
+                if (l > w->item_size) {
+                        char *n = realloc(w->item, MAX(l, (size_t) 64));
+
+                        if (!n)
+                                return -ENOMEM;
+                        w->item = n;
+                        w->item_size = MAX(l, (size_t) 64);
+                }
+                memcpy(w->item, d, l);
+                w->item_len = l;
+                w->present = true;
+                e->n_watch_present++;
+                return 0;
+        }
+        return 0;
 }
 
 static int line_reserve(JournalEntry *e, size_t need) {
@@ -155,6 +224,13 @@ int journal_entry_set(JournalEntry *e, const char *hostname, const char *identif
         return 0;
 }
 
+/* Whether everything the line needs was seen (kernel entries also want their timestamp: read on). */
+static bool line_fields_complete(const bool have[static _F_MAX], char small[static _F_MAX][256],
+                                 const size_t small_len[static _F_MAX]) {
+        return have[F_MESSAGE] && have[F_HOSTNAME] && have[F_IDENTIFIER] && have[F_SYSLOG_PID] &&
+                !(small_len[F_IDENTIFIER] == strlen("kernel") && streq(small[F_IDENTIFIER], "kernel"));
+}
+
 int journal_entry_load(JournalEntry *e, sd_journal *j) {
         /* Small fields are copied to the stack as they pass: a pointer from sd_journal_enumerate_data() is
          * only valid until the next call. One pass over the entry's fields costs about what a single
@@ -170,12 +246,25 @@ int journal_entry_load(JournalEntry *e, sd_journal *j) {
 
         e->have_time = false;
         e->line_len = 0;
+        for (size_t i = 0; i < e->n_watch; i++)
+                e->watch[i].present = false;
+        e->n_watch_present = 0;
 
         sd_journal_restart_data(j);
         while ((r = sd_journal_enumerate_data(j, &data, &len)) > 0) {
                 const char *d = data;
-                int f = field_lookup(d, len);
+                int f;
 
+                if (e->n_watch_present < e->n_watch) {
+                        r = watch_store(e, d, len);
+                        if (r < 0)
+                                return r;
+                        if (e->n_watch_present == e->n_watch && line_fields_complete(have, small, small_len)) {
+                                scan_complete = false;
+                                break;
+                        }
+                }
+                f = field_lookup(d, len);
                 if (f < 0 || have[f])
                         continue;
                 have[f] = true;
@@ -198,8 +287,7 @@ int journal_entry_load(JournalEntry *e, sd_journal *j) {
 
                 /* All the line needs is here: stop early (the rest of the items cost as much again).
                  * _SOURCE_*_TIMESTAMP, if not seen yet, are looked up later, and only when needed. */
-                if (have[F_MESSAGE] && have[F_HOSTNAME] && have[F_IDENTIFIER] && have[F_SYSLOG_PID] &&
-                    !(small_len[F_IDENTIFIER] == strlen("kernel") && streq(small[F_IDENTIFIER], "kernel"))) {
+                if (e->n_watch_present == e->n_watch && line_fields_complete(have, small, small_len)) {
                         scan_complete = false;
                         break;
                 }

@@ -21,6 +21,17 @@
 
 #define JOURNAL_LINE_MAX (64U * 1024U) /* longer MESSAGEs are not matched at all (counted as skipped) */
 
+/* A field the caller wants from the same pass (journal matches of several jails): the first item
+ * "FIELD=VALUE" of that field, copied. */
+typedef struct JournalEntryWatch {
+        char *name;        /* "FIELD=" */
+        size_t name_len;
+        char *item;        /* "FIELD=VALUE" of the current entry, valid when present */
+        size_t item_len;
+        size_t item_size;
+        bool present;
+} JournalEntryWatch;
+
 typedef struct JournalEntry {
         char *line;
         size_t line_len;
@@ -32,6 +43,9 @@ typedef struct JournalEntry {
         bool have_time;
         bool time_known_absent; /* the whole entry was scanned: no _SOURCE_REALTIME_TIMESTAMP */
         usec_t time_usec;
+        JournalEntryWatch *watch;
+        size_t n_watch;
+        size_t n_watch_present;
 } JournalEntry;
 
 void journal_entry_done(JournalEntry *e);
@@ -43,6 +57,14 @@ int journal_entry_setup(sd_journal *j);
 /* Loads the entry J points at. Returns 1 when the line was built, 0 when the entry has no MESSAGE or
  * one longer than JOURNAL_LINE_MAX (nothing to match), or a negative errno. */
 int journal_entry_load(JournalEntry *e, sd_journal *j);
+
+/* Also collect FIELDS (names without '=') in journal_entry_load()'s pass, for journal_entry_get_item();
+ * replaces an earlier set. n == 0 collects none (the fastest: the pass stops as soon as the line is
+ * complete). Returns 0 or -ENOMEM. */
+int journal_entry_watch(JournalEntry *e, char *const *fields, size_t n);
+/* journal_match_get_t for watched fields (USERDATA is the JournalEntry): 1 with the item, 0 when the
+ * entry has no such field, -ENOKEY when FIELD is not watched. */
+int journal_entry_get_item(const char *field, const void **ret_item, size_t *ret_len, void *userdata);
 
 /* Builds the line from given fields instead of a journal entry (portcullisctl test-filter --message=):
  * exactly the line journal_entry_load() builds for an entry with these fields. NULL leaves a part out. */

@@ -150,22 +150,22 @@ int journal_match_add(const JournalMatch *m, sd_journal *j) {
         return 0;
 }
 
-static int group_test(const JournalMatchGroup *g, sd_journal *j) {
+static int group_test(const JournalMatchGroup *g, journal_match_get_t get, void *userdata) {
         size_t i = 0;
         int r;
 
         /* terms are sorted by field: walk one field at a time, OR within, AND across */
         while (i < g->n_terms) {
                 const JournalMatchTerm *first = &g->terms[i];
-                const void *data;
-                size_t len, k;
+                const void *data = NULL;
+                size_t len = 0, k;
                 bool hit = false;
 
-                r = sd_journal_get_data(j, first->field, &data, &len);
-                if (r < 0 && r != -ENOENT)
+                r = get(first->field, &data, &len, userdata);
+                if (r < 0)
                         return r;
                 for (k = i; k < g->n_terms && streq(g->terms[k].field, first->field); k++)
-                        if (r >= 0 && strlen(g->terms[k].term) == len && memcmp(g->terms[k].term, data, len) == 0)
+                        if (r > 0 && strlen(g->terms[k].term) == len && memcmp(g->terms[k].term, data, len) == 0)
                                 hit = true;
                 if (!hit)
                         return 0;
@@ -174,17 +174,42 @@ static int group_test(const JournalMatchGroup *g, sd_journal *j) {
         return 1;
 }
 
-int journal_match_test(const JournalMatch *m, sd_journal *j) {
+static int get_from_journal(const char *field, const void **ret_item, size_t *ret_len, void *userdata) {
+        int r = sd_journal_get_data(userdata, field, ret_item, ret_len);
+
+        if (r == -ENOENT)
+                return 0;
+        return r < 0 ? r : 1;
+}
+
+int journal_match_test_with(const JournalMatch *m, journal_match_get_t get, void *userdata) {
         int r;
 
         if (m->n_groups == 0)
                 return 1;
         for (size_t i = 0; i < m->n_groups; i++) {
-                r = group_test(&m->groups[i], j);
+                r = group_test(&m->groups[i], get, userdata);
                 if (r != 0)
                         return r;
         }
         return 0;
+}
+
+void journal_match_collect_fields(const JournalMatch *m, GPtrArray *a) {
+        for (size_t i = 0; i < m->n_groups; i++)
+                for (size_t k = 0; k < m->groups[i].n_terms; k++) {
+                        const char *f = m->groups[i].terms[k].field;
+                        bool seen = false;
+
+                        for (guint x = 0; x < a->len && !seen; x++)
+                                seen = streq(a->pdata[x], f);
+                        if (!seen)
+                                g_ptr_array_add(a, g_strdup(f));
+                }
+}
+
+int journal_match_test(const JournalMatch *m, sd_journal *j) {
+        return journal_match_test_with(m, get_from_journal, j);
 }
 
 bool journal_match_is_forgeable(const JournalMatch *m) {

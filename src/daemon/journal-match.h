@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <systemd/sd-journal.h>
@@ -41,6 +42,15 @@ int journal_match_add(const JournalMatch *m, sd_journal *j);
  * sd_journal_get_data(): when an entry carries one field several times, only the first value counts).
  * Returns 1, 0 or a negative errno. */
 int journal_match_test(const JournalMatch *m, sd_journal *j);
+
+/* The same test with the fields supplied by GET: it returns 1 with *ret_item pointing at the whole item
+ * "FIELD=VALUE" (not NUL-terminated), 0 when the entry has no such field, or a negative errno. Used by the
+ * daemon with the fields journal_entry_load() collected in its single pass (journal_entry_watch()). */
+typedef int (*journal_match_get_t)(const char *field, const void **ret_item, size_t *ret_len, void *userdata);
+int journal_match_test_with(const JournalMatch *m, journal_match_get_t get, void *userdata);
+
+/* Adds the names of the fields M looks at to FIELDS (a GPtrArray of owned strings; no duplicates). */
+void journal_match_collect_fields(const JournalMatch *m, GPtrArray *fields);
 
 /* Whether the match only relies on fields a local client chooses itself (SYSLOG_IDENTIFIER, _COMM,
  * MESSAGE…): every group lacks a trusted field (_SYSTEMD_UNIT, _EXE, _UID, _SYSTEMD_CGROUP, …). */

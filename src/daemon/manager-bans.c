@@ -360,7 +360,7 @@ int manager_on_entry(sd_journal *journal, bool replay, void *userdata) {
                         continue;
                 /* With one jail the journal's own match is exactly the jail's. */
                 if (m->n_jails > 1) {
-                        r = journal_match_test(j->rules->match, journal);
+                        r = journal_match_test_with(j->rules->match, journal_entry_get_item, &m->entry);
                         if (r < 0)
                                 return r;
                         if (r == 0)

@@ -232,12 +232,22 @@ static int manager_setup_nft(Manager *m, const Ruleset *rs, char **ret_error) {
 
 static int manager_set_journal_matches(Manager *m, const Ruleset *rs) {
         g_autofree JournalMatch **matches = calloc(MAX(rs->n_jails, (size_t) 1), sizeof(JournalMatch *));
+        g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func(g_free);
+        int r;
 
         if (!matches)
                 return -ENOMEM;
-        for (size_t i = 0; i < rs->n_jails; i++)
+        for (size_t i = 0; i < rs->n_jails; i++) {
                 matches[i] = rs->jails[i].match;
-        return journal_reader_set_matches(m->reader, matches, rs->n_jails);
+                journal_match_collect_fields(rs->jails[i].match, fields);
+        }
+        r = journal_reader_set_matches(m->reader, matches, rs->n_jails);
+        if (r < 0)
+                return r;
+        /* With one jail the journal's own match is exactly the jail's; with more, each entry is tested per
+         * jail, with the fields collected in the same pass that builds the line. */
+        return journal_entry_watch(&m->entry, rs->n_jails > 1 ? (char *const *) fields->pdata : NULL,
+                                   rs->n_jails > 1 ? fields->len : 0);
 }
 
 static void log_warnings(const Ruleset *rs) {

@@ -165,11 +165,34 @@ static void check_same_selection(const char *text, const char *expected) {
                 i++;
         }
         sd_journal_close(j);
+
+        /* the daemon's way: the fields are collected in journal_entry_load()'s single pass (together
+         * with a field no match uses, so that not everything watched is present) */
+        g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GString) by_entry = g_string_new(NULL);
+        JournalEntry e = {};
+
+        g_ptr_array_add(fields, g_strdup("PORTCULLIS_NOT_THERE"));
+        journal_match_collect_fields(m, fields);
+        g_assert_cmpint(journal_entry_watch(&e, (char *const *) fields->pdata, fields->len), ==, 0);
+        j = open_journal();
+        i = 0;
+        SD_JOURNAL_FOREACH(j) {
+                g_assert_cmpint(journal_entry_load(&e, j), >=, 0);
+                if (journal_match_test_with(m, journal_entry_get_item, &e) > 0)
+                        g_string_append_printf(by_entry, "%u ", i);
+                i++;
+        }
+        sd_journal_close(j);
+        g_assert_cmpint(journal_entry_get_item("NOT_WATCHED", &(const void *) { NULL }, &(size_t) { 0 }, &e), ==,
+                        -ENOKEY);
+        journal_entry_done(&e);
         journal_match_free(m);
 
-        g_test_message("%s -> [%s] [%s]", text, by_index->str, by_test->str);
+        g_test_message("%s -> [%s] [%s] [%s]", text, by_index->str, by_test->str, by_entry->str);
         g_assert_cmpstr(by_index->str, ==, expected);
         g_assert_cmpstr(by_test->str, ==, expected);
+        g_assert_cmpstr(by_entry->str, ==, expected);
 }
 
 static void test_selection(void) {
