@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
 #include <poll.h>
 
 #include "journal-entry.h"
@@ -23,6 +24,8 @@ struct JournalReader {
         usec_t last_entry_usec;        /* CLOCK_MONOTONIC of the last batch with entries */
         uint64_t n_entries;
         uint64_t n_invalidations;
+        usec_t started_usec;           /* CLOCK_MONOTONIC of journal_reader_start() */
+        bool caught_up;                /* reached the end of the journal once (logged) */
 };
 
 static int reader_drain(JournalReader *r);
@@ -101,8 +104,14 @@ static int reader_drain(JournalReader *r) {
                         log_warning_errno(k, "Failed to read the next journal entry, retrying later: %m");
                         break;
                 }
-                if (k == 0)
+                if (k == 0) {
+                        if (!r->caught_up) {
+                                r->caught_up = true;
+                                log_info("Caught up with the journal: %" PRIu64 " entries read in %.3f s.", r->n_entries,
+                                         (double) (now_usec(CLOCK_MONOTONIC) - r->started_usec) / USEC_PER_SEC);
+                        }
                         break;
+                }
                 if (r->skip_cursor) {
                         /* The first entry after a resume: sd_journal_seek_cursor() puts us ON the cursor's
                          * entry, which was processed before. If it is gone, we are on the next one by time. */
@@ -222,6 +231,7 @@ int journal_reader_start(JournalReader *r, const char *cursor, usec_t replay_use
         /* Matches must come after the positioning below (see the header). */
         if (r->has_matches || r->started)
                 return -EBUSY;
+        r->started_usec = now_usec(CLOCK_MONOTONIC);
 
         /* The fd first, so that the inotify watches exist before we look at the tail. */
         fd = sd_journal_get_fd(r->journal);
@@ -289,7 +299,9 @@ int journal_reader_start(JournalReader *r, const char *cursor, usec_t replay_use
         k = sd_event_add_defer(r->event, &r->defer_source, on_defer, r);
         if (k < 0)
                 return k;
-        (void) sd_event_source_set_enabled(r->defer_source, SD_EVENT_OFF);
+        /* Read what is there at once (entries written while we were stopped, a --since catch-up): without
+         * this they would wait for the next write to the journal. */
+        (void) sd_event_source_set_enabled(r->defer_source, SD_EVENT_ONESHOT);
         (void) sd_event_source_set_description(r->defer_source, "journal-continue");
         r->started = true;
         return 0;
