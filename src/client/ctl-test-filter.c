@@ -9,6 +9,7 @@
 #include <systemd/sd-journal.h>
 
 #include "ctl.h"
+#include "filter-feed.h"
 #include "filter.h"
 #include "filter-lint.h"
 #include "journal-entry.h"
@@ -144,6 +145,7 @@ typedef struct Run {
         const CtlOptions *o;
         const FilterDef *def;
         Filter *filter;
+        FilterFeed *feed; /* buffer and sessions of a multi-line filter, as the daemon keeps per jail */
         JournalEntry entry;
         Counts counts;
         GHashTable *address_cache;
@@ -176,7 +178,17 @@ static int run_line(Run *run, sd_journal *j, bool loaded) {
 
         if (!loaded)
                 run->counts.skipped++;
-        else {
+        else if (run->feed) {
+                /* sessions expire by the entries' own time, as in the daemon */
+                r = j ? journal_entry_get_time(&run->entry, j, &t) : 0;
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read entry time: %m");
+                if (!j)
+                        t = run->entry.time_usec;
+                result = filter_feed_line(run->feed, run->filter, run->entry.line, run->entry.line_len, t, &m);
+                if (result < 0)
+                        return log_error_errno(result, "Failed to match: %m");
+        } else {
                 result = filter_match(run->filter, run->entry.line, run->entry.line_len, &m);
                 if (result < 0)
                         return log_error_errno(result, "Failed to match: %m");
@@ -313,6 +325,13 @@ int verb_test_filter(int n_args, char **args, const CtlOptions *o) {
                 goto finish;
         }
         g_clear_pointer(&error, g_free);
+        if (filter_feed_needed(run.filter, def->maxlines)) {
+                run.feed = filter_feed_new(run.filter, def->maxlines);
+                if (!run.feed) {
+                        log_oom();
+                        goto finish;
+                }
+        }
         r = journal_match_parse(o->match ? o->match : def->journalmatch, &match, &error);
         if (r < 0) {
                 if (o->match)
@@ -382,6 +401,7 @@ finish:
         if (run.address_cache)
                 g_hash_table_unref(run.address_cache);
         journal_match_free(match);
+        filter_feed_free(run.feed);
         filter_free(run.filter);
         filter_def_free(def);
         return ret;

@@ -33,10 +33,11 @@
  *         (":22") and a full stop at the end of a sentence are fine.
  *   IPv6: additionally not after a colon (the tail of a longer address), and not before ":" followed
  *         by a hex digit or another ":" (the head of a longer address). "…::1: message" is fine. The
- *         optional brackets are outside the checks, so "[2001:db8::1]:22" works.
+ *         optional brackets are outside the checks, so "[2001:db8::1]:22" works, and so does
+ *         sendmail's "[IPv6:2001:db8::1]" (the one colon allowed before an address).
  *   DNS:  a run of word characters, dots and dashes, beginning and ending with a word character. */
 #define RE_IP4_PART "(?<![\\w.])(?<ip4>" RE_IPV4 ")(?!\\w|\\.\\w)"
-#define RE_IP6_PART "\\[?(?<![\\w.:])(?<ip6>" RE_IPV6 ")(?!\\w|:[0-9A-Fa-f:]|\\.\\w)\\]?"
+#define RE_IP6_PART "\\[?(?:(?<=IPv6:)|(?<![\\w.:]))(?<ip6>" RE_IPV6 ")(?!\\w|:[0-9A-Fa-f:]|\\.\\w)\\]?"
 #define RE_DNS_PART "(?<![\\w.-])(?<dns>\\w(?:[\\w.-]*\\w)?)(?![\\w-]|\\.\\w)"
 
 /* A prefix length as in fail2ban's <CIDR>: only the decimal number (it is written "<ADDR>/<CIDR>");
@@ -250,7 +251,11 @@ static void emit_flag_group(GString *out, GArray *map, const char *s, size_t len
  *   <F-ADDR/> … <F-SUBNET/>            → the same as <ADDR> … <SUBNET>
  *   <F-ID/> <F-PORT/>                  → (?<fid>\S+), (?<fport>\w+)
  *   <F-NAME>…</F-NAME>                 → (?<name>…), name lower-cased with '-' → '_'
- *                                        (<F-USER> → user, <F-ID> → id, <F-CONTENT> → content)
+ *                                        (<F-USER> → user, <F-ID> → id, <F-CONTENT> → content,
+ *                                        <F-ALT_USER> → alt_user, <F-MLFID> → mlfid: filter.c gives
+ *                                        them their meaning)
+ *   <SKIPLINES>                        → \n(?<skiplinesN>(?:(?:.*\n)*?)): lines a multi-line match
+ *                                        passes over (N counts from 0)
  *   {,n}                               → {0,n} (PCRE2 10.42 reads "{,n}" as literal text)
  *   \Z                                 → \z (Python's \Z is PCRE2's \z: the very end)
  *   \w \W \b \B                        → the same with bytes >= 0x80 as word characters (RE_WORD)
@@ -272,6 +277,7 @@ void filter_pattern_expand(const char *src, GString *out, GArray *map) {
         g_autoptr(GString) hoisted = g_string_new(NULL);                    /* global flags moved to the start */
         g_autoptr(GArray) hoisted_map = g_array_new(FALSE, FALSE, sizeof(size_t));
         size_t out_start = out->len;
+        unsigned n_skiplines = 0;
 
         for (size_t i = 0; i < n;) {
                 char c = src[i];
@@ -378,6 +384,16 @@ void filter_pattern_expand(const char *src, GString *out, GArray *map) {
                         }
                         if (done)
                                 continue;
+
+                        /* fail2ban's <SKIPLINES>: the lines between the parts of a multi-line match
+                         * (maxlines > 1), which stay in the buffer after the match. */
+                        if (n - i >= strlen("<SKIPLINES>") && memcmp(src + i, "<SKIPLINES>", strlen("<SKIPLINES>")) == 0) {
+                                g_autofree char *e = g_strdup_printf("\\n(?<skiplines%u>(?:(?:.*\\n)*?))", n_skiplines++);
+
+                                emit(out, map, e, strlen(e), i);
+                                i += strlen("<SKIPLINES>");
+                                continue;
+                        }
 
                         l = parse_ftag(src + i, n - i, /* closing= */ false, &name, &name_len);
                         if (l > 0 && has_closing_ftag(src + i + l, n - i - l, name, name_len)) {

@@ -63,6 +63,11 @@ typedef enum GroupRole {
         GROUP_CONTENT,  /* content (prefregex only) */
         GROUP_CIDR,     /* cidr: the prefix length of the address beside it (<CIDR>, <SUBNET>) */
         GROUP_FIELD,    /* any other name: reported in FilterMatch.fields */
+        GROUP_MLFID,    /* mlfid: the multi-line session id */
+        GROUP_NOFAIL,   /* nofail, mlfforget, mlfgained: flags of a session line (FILTER_MATCH_*) */
+        GROUP_MLFFORGET,
+        GROUP_MLFGAINED,
+        GROUP_SKIP,     /* skiplinesN (<SKIPLINES>): lines between the parts of a multi-line match */
         _GROUP_ROLE_MAX,
         _GROUP_ROLE_INVALID = -EINVAL,
 } GroupRole;
@@ -70,11 +75,24 @@ typedef enum GroupRole {
 #define ROLE_BIT(r) (1U << (r))
 #define ADDRESS_ROLES (ROLE_BIT(GROUP_ADDRESS) | ROLE_BIT(GROUP_HOSTNAME))
 
+/* fail2ban's complex names: alt_NAME[_N] fills NAME when NAME is unset or empty (the first non-empty one
+ * wins), tuple_NAME[_N] is appended to NAME (fail2ban makes a Python tuple of them; we join them with
+ * ','). The role of such a group is the role of NAME. */
+typedef enum GroupKind {
+        GROUP_MAIN,
+        GROUP_ALT,
+        GROUP_TUPLE,
+} GroupKind;
+
 typedef struct GroupRef {
         uint32_t number;
         GroupRole role;
+        GroupKind kind;
         const char *name; /* in PCRE2's name table: valid as long as the code */
+        char *base;       /* NAME of an alt_/tuple_ group (owned), else NULL: the name is the base */
 } GroupRef;
+
+#define GROUP_BASE(g) ((g)->base ?: (g)->name)
 
 typedef struct Regex {
         pcre2_code *code;
@@ -103,6 +121,8 @@ struct Filter {
 
         unsigned match_limit;
         unsigned depth_limit;
+        uint32_t compile_options; /* PCRE2_MULTILINE with maxlines > 1, as fail2ban compiles re.MULTILINE */
+        bool sessions;            /* some failregex or the prefregex captures <F-MLFID> */
 };
 
 static const char *const filter_result_table[_FILTER_RESULT_MAX] = {
@@ -128,9 +148,14 @@ void filter_match_done(FilterMatch *m) {
         m->user = NULL;
         free(m->id);
         m->id = NULL;
+        free(m->mlfid);
+        m->mlfid = NULL;
         g_strfreev(m->fields);
         m->fields = NULL;
         m->regex_index = -1;
+        m->flags = 0;
+        m->match_start = m->match_end = 0;
+        m->n_skipped = 0;
 }
 
 /* ---- Compilation ---- */
@@ -148,6 +173,16 @@ static GroupRole group_role_from_name(const char *name) {
                 return GROUP_CONTENT;
         if (streq(name, "cidr"))
                 return GROUP_CIDR;
+        if (streq(name, "mlfid"))
+                return GROUP_MLFID;
+        if (streq(name, "nofail"))
+                return GROUP_NOFAIL;
+        if (streq(name, "mlfforget"))
+                return GROUP_MLFFORGET;
+        if (streq(name, "mlfgained"))
+                return GROUP_MLFGAINED;
+        if (g_str_has_prefix(name, "skiplines"))
+                return GROUP_SKIP;
         return GROUP_FIELD;
 }
 
@@ -173,14 +208,47 @@ static int regex_index_groups(Regex *r) {
 
         for (uint32_t i = 0; i < count; i++) {
                 const unsigned char *e = table + (size_t) i * entry_size;
-                GroupRole role = group_role_from_name((const char *) e + 2);
+                const char *name = (const char *) e + 2;
+                GroupKind kind = GROUP_MAIN;
+                char *base = NULL;
+                GroupRole role;
 
-                if (role < 0)
+                /* alt_NAME, alt_NAME_2, tuple_NAME_1 → NAME (fail2ban maps id → fid, port → fport) */
+                if (g_str_has_prefix(name, "alt_") || g_str_has_prefix(name, "tuple_")) {
+                        const char *b = name + (name[0] == 'a' ? 4 : 6);
+                        size_t n = strlen(b), k = n;
+
+                        while (k > 0 && g_ascii_isdigit(b[k - 1]))
+                                k--;
+                        if (k < n && k > 1 && b[k - 1] == '_')
+                                n = k - 1;
+                        if (n > 0) {
+                                base = strndup(b, n);
+                                if (!base)
+                                        return -ENOMEM;
+                                if (streq(base, "id") || streq(base, "port")) {
+                                        char *m = NULL;
+                                        int q = asprintf(&m, "f%s", base);
+
+                                        free(base);
+                                        if (q < 0)
+                                                return -ENOMEM;
+                                        base = m;
+                                }
+                                kind = name[0] == 'a' ? GROUP_ALT : GROUP_TUPLE;
+                        }
+                }
+                role = group_role_from_name(base ?: name);
+                if (role < 0) {
+                        free(base);
                         continue;
+                }
                 r->groups[r->n_groups++] = (GroupRef) {
                         .number = ((uint32_t) e[0] << 8) | e[1],
                         .role = role,
-                        .name = (const char *) e + 2,
+                        .kind = kind,
+                        .name = name,
+                        .base = base,
                 };
                 r->roles |= ROLE_BIT(role);
         }
@@ -192,6 +260,8 @@ static int regex_index_groups(Regex *r) {
 static void regex_done(Regex *r) {
         pcre2_code_free(r->code);
         r->code = NULL;
+        for (size_t i = 0; i < r->n_groups; i++)
+                free(r->groups[i].base);
         free(r->groups);
         r->groups = NULL;
         r->n_groups = 0;
@@ -202,14 +272,14 @@ static void regex_done(Regex *r) {
 
 /* Compiles an already expanded pattern. On a PCRE2 error returns -EINVAL with the message and the
  * offset (into the expanded text) in ret_message/ret_offset. */
-static int regex_compile(const char *pattern, size_t len, Regex *ret, char ret_message[static 256],
-                         size_t *ret_offset) {
+static int regex_compile(const char *pattern, size_t len, uint32_t options, Regex *ret,
+                         char ret_message[static 256], size_t *ret_offset) {
         Regex r = {};
         int errcode;
         PCRE2_SIZE erroffset;
         int k;
 
-        r.code = pcre2_compile((PCRE2_SPTR) pattern, len, COMPILE_OPTIONS, &errcode, &erroffset, NULL);
+        r.code = pcre2_compile((PCRE2_SPTR) pattern, len, COMPILE_OPTIONS | options, &errcode, &erroffset, NULL);
         if (!r.code) {
                 if (errcode == PCRE2_ERROR_HEAP_FAILED)
                         return -ENOMEM;
@@ -243,8 +313,8 @@ static uint32_t regex_capture_count(const Regex *r) {
 /* Expands and compiles one RegexDef. kind is "failregex", "ignoreregex" or "prefregex". On an invalid
  * pattern returns -EINVAL and sets *ret_error to "FILE:LINE: KIND: message at offset N", N counted in
  * the pattern as written. If ret_expanded is non-NULL, the expansion is returned there too. */
-static int regex_def_compile(const RegexDef *rd, const char *kind, const char *fallback_file, Regex *ret,
-                             char **ret_expanded, char **ret_error) {
+static int regex_def_compile(const RegexDef *rd, const char *kind, const char *fallback_file, uint32_t options,
+                             Regex *ret, char **ret_expanded, char **ret_error) {
         g_autoptr(GString) out = g_string_new(NULL);
         g_autoptr(GArray) map = g_array_new(FALSE, FALSE, sizeof(size_t));
         const char *file = rd->file ?: fallback_file ?: "<unknown>";
@@ -254,7 +324,7 @@ static int regex_def_compile(const RegexDef *rd, const char *kind, const char *f
 
         filter_pattern_expand(rd->pattern ?: "", out, map);
 
-        r = regex_compile(out->str, out->len, ret, message, &offset);
+        r = regex_compile(out->str, out->len, options, ret, message, &offset);
         if (r == -EINVAL && ret_error) {
                 size_t src_offset = filter_pattern_source_offset(rd->pattern ?: "", map, offset);
                 if (asprintf(ret_error, "%s:%u: %s: %s at offset %zu", file, rd->line, kind, message,
@@ -392,7 +462,7 @@ static void filter_build_combined(Filter *f, char **expanded) {
                 groups += regex_capture_count(&f->fail[i]);
         }
 
-        (void) regex_compile(p->str, p->len, &f->combined, message, &offset);
+        (void) regex_compile(p->str, p->len, f->compile_options, &f->combined, message, &offset);
 }
 
 static int filter_apply_limits(Filter *f, unsigned match_limit, unsigned depth_limit) {
@@ -444,9 +514,11 @@ int filter_new(const FilterDef *def, Filter **ret, char **ret_error) {
         f->def = filter_def_copy(def);
         if (!f->def)
                 return -ENOMEM;
+        f->compile_options = def->maxlines > 1 ? PCRE2_MULTILINE : 0;
 
         if (def->prefregex.pattern) {
-                r = regex_def_compile(&def->prefregex, "prefregex", def->file, &f->pref, NULL, ret_error);
+                r = regex_def_compile(&def->prefregex, "prefregex", def->file, f->compile_options, &f->pref, NULL,
+                                      ret_error);
                 if (r < 0)
                         return r;
         }
@@ -459,12 +531,16 @@ int filter_new(const FilterDef *def, Filter **ret, char **ret_error) {
                 const RegexDef *rd = &def->failregex[f->n_fail];
                 Regex *re = &f->fail[f->n_fail];
 
-                r = regex_def_compile(rd, "failregex", def->file, re, &expanded[f->n_fail], ret_error);
+                r = regex_def_compile(rd, "failregex", def->file, f->compile_options, re, &expanded[f->n_fail],
+                                      ret_error);
                 if (r < 0)
                         return r;
 
-                /* The address may also come from the prefregex (fail2ban allows that too). */
-                if (!(re->roles & ADDRESS_ROLES) && !(f->pref.roles & ADDRESS_ROLES)) {
+                /* The address may also come from the prefregex (fail2ban allows that too), or from an
+                 * earlier line of the same multi-line session. */
+                if (((re->roles | f->pref.roles) & ROLE_BIT(GROUP_MLFID)))
+                        f->sessions = true;
+                else if (!(re->roles & ADDRESS_ROLES) && !(f->pref.roles & ADDRESS_ROLES)) {
                         f->n_fail++; /* compiled: filter_free() must see it */
                         return error_no_host(rd, def->file, ret_error);
                 }
@@ -475,7 +551,7 @@ int filter_new(const FilterDef *def, Filter **ret, char **ret_error) {
                 return -ENOMEM;
         for (; f->n_ignore < def->n_ignoreregex; f->n_ignore++) {
                 r = regex_def_compile(&def->ignoreregex[f->n_ignore], "ignoreregex", def->file,
-                                      &f->ignore[f->n_ignore], NULL, ret_error);
+                                      f->compile_options, &f->ignore[f->n_ignore], NULL, ret_error);
                 if (r < 0)
                         return r;
         }
@@ -509,6 +585,11 @@ const FilterDef *filter_get_def(const Filter *f) {
         return f->def;
 }
 
+bool filter_has_sessions(const Filter *f) {
+        assert(f);
+        return f->sessions;
+}
+
 /* ---- Matching ---- */
 
 typedef enum ExecResult {
@@ -540,9 +621,11 @@ static int regex_exec(const Filter *f, const Regex *r, const char *s, size_t n, 
         }
 }
 
-/* Finds the first group (by number) with one of the roles that is set in the last match. */
-static bool regex_find_group(const Regex *r, pcre2_match_data *md, uint32_t offset, unsigned roles,
-                             GroupRole *ret_role, size_t *ret_start, size_t *ret_len) {
+/* Finds the first group (by number) of KIND with one of the roles that is set in the last match; with
+ * NONEMPTY, only one that captured at least one byte. */
+static bool regex_find_group_kind(const Regex *r, pcre2_match_data *md, uint32_t offset, unsigned roles,
+                                  GroupKind kind, bool nonempty, GroupRole *ret_role, size_t *ret_start,
+                                  size_t *ret_len) {
         PCRE2_SIZE *ov;
 
         if (!r || !(r->roles & roles))
@@ -552,9 +635,11 @@ static bool regex_find_group(const Regex *r, pcre2_match_data *md, uint32_t offs
         for (size_t i = 0; i < r->n_groups; i++) {
                 uint32_t g = r->groups[i].number + offset;
 
-                if (!(ROLE_BIT(r->groups[i].role) & roles))
+                if (!(ROLE_BIT(r->groups[i].role) & roles) || r->groups[i].kind != kind)
                         continue;
                 if (ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] < ov[2 * g])
+                        continue;
+                if (nonempty && ov[2 * g + 1] == ov[2 * g])
                         continue;
 
                 if (ret_role)
@@ -566,21 +651,60 @@ static bool regex_find_group(const Regex *r, pcre2_match_data *md, uint32_t offs
         return false;
 }
 
-/* Looks for a capture of the given roles in the failregex match first, then in the prefregex match. */
-static bool find_capture(const Regex *fail, pcre2_match_data *md, uint32_t offset, const char *subject,
-                         const Regex *pref, pcre2_match_data *md_pref, const char *line, unsigned roles,
-                         GroupRole *ret_role, const char **ret_text, size_t *ret_len) {
-        size_t start;
+/* The capture of a role: the first set plain group; if that is unset or empty, the first non-empty
+ * alt_ group of the role (fail2ban's <F-ALT_NAME>). */
+static bool regex_find_group(const Regex *r, pcre2_match_data *md, uint32_t offset, unsigned roles,
+                             GroupRole *ret_role, size_t *ret_start, size_t *ret_len) {
+        bool found;
 
-        if (regex_find_group(fail, md, offset, roles, ret_role, &start, ret_len)) {
-                *ret_text = subject + start;
+        found = regex_find_group_kind(r, md, offset, roles, GROUP_MAIN, false, ret_role, ret_start, ret_len);
+        if (found && *ret_len > 0)
                 return true;
+        return regex_find_group_kind(r, md, offset, roles, GROUP_ALT, true, ret_role, ret_start, ret_len) ||
+               found;
+}
+
+/* Appends ",VALUE" for each set tuple_ group of the roles (fail2ban's <F-TUPLE_NAME>). */
+static void regex_append_tuples(const Regex *r, pcre2_match_data *md, uint32_t offset, const char *subject,
+                                unsigned roles, GString *s) {
+        PCRE2_SIZE *ov;
+
+        if (!r || !(r->roles & roles))
+                return;
+        ov = pcre2_get_ovector_pointer(md);
+        for (size_t i = 0; i < r->n_groups; i++) {
+                uint32_t g = r->groups[i].number + offset;
+
+                if (!(ROLE_BIT(r->groups[i].role) & roles) || r->groups[i].kind != GROUP_TUPLE ||
+                    ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] < ov[2 * g])
+                        continue;
+                g_string_append_c(s, ',');
+                g_string_append_len(s, subject + ov[2 * g], (gssize) (ov[2 * g + 1] - ov[2 * g]));
         }
-        if (regex_find_group(pref, md_pref, 0, roles, ret_role, &start, ret_len)) {
-                *ret_text = line + start;
-                return true;
+}
+
+/* The text of a capture of the given role from the failregex match, else from the prefregex match, with
+ * its tuple parts appended; NULL when neither has one. Returns -ENOMEM or 0. */
+static int capture_string(const Regex *fail, pcre2_match_data *md, uint32_t offset, const char *subject,
+                          const Regex *pref, pcre2_match_data *md_pref, const char *line, unsigned roles,
+                          char **ret) {
+        size_t start, len;
+        g_autoptr(GString) s = NULL;
+
+        if (regex_find_group(fail, md, offset, roles, NULL, &start, &len))
+                s = g_string_new_len(subject + start, (gssize) len);
+        else if (regex_find_group(pref, md_pref, 0, roles, NULL, &start, &len))
+                s = g_string_new_len(line + start, (gssize) len);
+        else if (regex_find_group_kind(fail, md, offset, roles, GROUP_TUPLE, false, NULL, &start, &len))
+                s = g_string_new(NULL); /* only tuple parts: fail2ban's (None, v…) */
+        else {
+                *ret = NULL;
+                return 0;
         }
-        return false;
+        regex_append_tuples(fail, md, offset, subject, roles, s);
+
+        *ret = strndup(s->str, s->len);
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* The address a match is for: the address capture, with the prefix length capture of the same regex if
@@ -614,8 +738,19 @@ static bool capture_to_address(const char *text, size_t len, const char *cidr, s
         return true;
 }
 
+/* The index in FIELDS of "NAME=…", or -1. */
+static int fields_find(GPtrArray *fields, const char *name) {
+        size_t name_len = strlen(name);
+
+        for (guint k = 0; k < fields->len; k++)
+                if (strneq(fields->pdata[k], name, name_len) && ((const char *) fields->pdata[k])[name_len] == '=')
+                        return (int) k;
+        return -1;
+}
+
 /* Adds "name=value" for each set GROUP_FIELD group of R to FIELDS, unless a field of that name is there
- * already (the failregex's captures come first and win over the prefregex's). */
+ * already (the failregex's captures come first and win over the prefregex's). An alt_NAME group fills NAME
+ * when that is missing or empty; tuple_NAME groups are appended to NAME with ','. */
 static void collect_fields(const Regex *r, pcre2_match_data *md, uint32_t offset, const char *subject,
                            GPtrArray *fields) {
         PCRE2_SIZE *ov;
@@ -623,20 +758,40 @@ static void collect_fields(const Regex *r, pcre2_match_data *md, uint32_t offset
         if (!r || !(r->roles & ROLE_BIT(GROUP_FIELD)))
                 return;
         ov = pcre2_get_ovector_pointer(md);
-        for (size_t i = 0; i < r->n_groups; i++) {
-                uint32_t g = r->groups[i].number + offset;
-                size_t name_len = strlen(r->groups[i].name);
-                bool dup = false;
+        for (GroupKind kind = GROUP_MAIN; kind <= GROUP_TUPLE; kind++)
+                for (size_t i = 0; i < r->n_groups; i++) {
+                        const GroupRef *gr = &r->groups[i];
+                        uint32_t g = gr->number + offset;
+                        const char *base = GROUP_BASE(gr);
+                        int k;
 
-                if (r->groups[i].role != GROUP_FIELD || ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] < ov[2 * g])
-                        continue;
-                for (guint k = 0; k < fields->len && !dup; k++)
-                        dup = strneq(fields->pdata[k], r->groups[i].name, name_len) &&
-                              ((const char *) fields->pdata[k])[name_len] == '=';
-                if (!dup)
-                        g_ptr_array_add(fields, g_strdup_printf("%s=%.*s", r->groups[i].name,
-                                                                (int) (ov[2 * g + 1] - ov[2 * g]), subject + ov[2 * g]));
-        }
+                        if (gr->role != GROUP_FIELD || gr->kind != kind || ov[2 * g] == PCRE2_UNSET ||
+                            ov[2 * g + 1] < ov[2 * g])
+                                continue;
+                        k = fields_find(fields, base);
+                        int vlen = (int) (ov[2 * g + 1] - ov[2 * g]);
+                        const char *v = subject + ov[2 * g];
+                        if (kind == GROUP_TUPLE) {
+                                char *old = k >= 0 ? fields->pdata[k] : NULL;
+                                char *n = old ? g_strdup_printf("%s,%.*s", old, vlen, v) :
+                                                g_strdup_printf("%s=,%.*s", base, vlen, v);
+                                if (old) {
+                                        g_free(old);
+                                        fields->pdata[k] = n;
+                                } else
+                                        g_ptr_array_add(fields, n);
+                                continue;
+                        }
+                        if (kind == GROUP_ALT && k >= 0 && ((const char *) fields->pdata[k])[strlen(base) + 1] == '\0') {
+                                if (vlen == 0)
+                                        continue;
+                                g_free(fields->pdata[k]);
+                                fields->pdata[k] = g_strdup_printf("%s=%.*s", base, vlen, v);
+                                continue;
+                        }
+                        if (k < 0 && (kind == GROUP_MAIN || vlen > 0))
+                                g_ptr_array_add(fields, g_strdup_printf("%s=%.*s", base, vlen, v));
+                }
 }
 
 int filter_match(Filter *f, const char *line, size_t len, FilterMatch *ret) {
@@ -751,19 +906,50 @@ int filter_match(Filter *f, const char *line, size_t len, FilterMatch *ret) {
                 m.address = address;
                 m.prefixlen = prefixlen;
         }
+        if (regex_find_group(fail, fail_md, offset, ADDRESS_ROLES, NULL, &start, &text_len) ||
+            regex_find_group(pref, f->md_pref, 0, ADDRESS_ROLES, NULL, &start, &text_len))
+                m.flags |= FILTER_MATCH_HOST;
         if (ret) {
-                if (find_capture(fail, fail_md, offset, subject, pref, f->md_pref, line, ROLE_BIT(GROUP_USER), NULL,
-                                 &text, &text_len)) {
-                        m.user = strndup(text, text_len);
-                        if (!m.user)
-                                return -ENOMEM;
-                }
-                if (find_capture(fail, fail_md, offset, subject, pref, f->md_pref, line, ROLE_BIT(GROUP_ID), NULL,
-                                 &text, &text_len)) {
-                        m.id = strndup(text, text_len);
-                        if (!m.id)
-                                return -ENOMEM;
-                }
+                static const struct {
+                        GroupRole role;
+                        unsigned flag;
+                } flag_roles[] = {
+                        { GROUP_NOFAIL, FILTER_MATCH_NOFAIL },
+                        { GROUP_MLFFORGET, FILTER_MATCH_FORGET },
+                        { GROUP_MLFGAINED, FILTER_MATCH_GAINED },
+                };
+                PCRE2_SIZE *ov = pcre2_get_ovector_pointer(fail_md);
+                size_t base = (size_t) (subject - line);
+
+                k = capture_string(fail, fail_md, offset, subject, pref, f->md_pref, line, ROLE_BIT(GROUP_USER),
+                                   &m.user);
+                if (k >= 0)
+                        k = capture_string(fail, fail_md, offset, subject, pref, f->md_pref, line,
+                                           ROLE_BIT(GROUP_ID), &m.id);
+                if (k >= 0 && f->sessions)
+                        k = capture_string(fail, fail_md, offset, subject, pref, f->md_pref, line,
+                                           ROLE_BIT(GROUP_MLFID), &m.mlfid);
+                if (k < 0)
+                        return k;
+                for (size_t i = 0; i < ELEMENTSOF(flag_roles); i++)
+                        if (regex_find_group_kind(fail, fail_md, offset, ROLE_BIT(flag_roles[i].role), GROUP_MAIN,
+                                                  true, NULL, &start, &text_len) ||
+                            regex_find_group_kind(pref, f->md_pref, 0, ROLE_BIT(flag_roles[i].role), GROUP_MAIN,
+                                                  true, NULL, &start, &text_len))
+                                m.flags |= flag_roles[i].flag;
+                m.match_start = base + ov[0];
+                m.match_end = base + MAX(ov[1], ov[0]);
+                if (fail->roles & ROLE_BIT(GROUP_SKIP))
+                        for (size_t i = 0; i < fail->n_groups && m.n_skipped < FILTER_SKIPPED_MAX; i++) {
+                                uint32_t g = fail->groups[i].number + offset;
+
+                                if (fail->groups[i].role != GROUP_SKIP || ov[2 * g] == PCRE2_UNSET ||
+                                    ov[2 * g + 1] <= ov[2 * g])
+                                        continue;
+                                m.skipped[m.n_skipped][0] = base + ov[2 * g];
+                                m.skipped[m.n_skipped][1] = base + ov[2 * g + 1];
+                                m.n_skipped++;
+                        }
                 if ((fail->roles | (pref ? pref->roles : 0)) & ROLE_BIT(GROUP_FIELD)) {
                         GPtrArray *fields = g_ptr_array_new();
 

@@ -31,8 +31,9 @@ typedef struct FilterDef {
         unsigned journalmatch_line;
         /* fail2ban's maxlines (lines buffered for multi-line failregexes) and maxmatches (matched
          * lines kept per ticket), from the filter's arguments > [Init] > [Definition]; 0 when the
-         * filter does not set them. Validated (>= 1) but without effect so far: the engine matches
-         * one line at a time and keeps no matched lines; multi-line buffers come later. */
+         * filter does not set them. With maxlines > 1 the regexes are compiled with PCRE2_MULTILINE
+         * (^ and $ at every line of the buffer, as fail2ban's re.MULTILINE); the buffer itself is
+         * filter-feed.h's. */
         unsigned maxlines;
         unsigned maxmatches;
 } FilterDef;
@@ -53,6 +54,16 @@ typedef enum FilterResult {
 
 const char *filter_result_to_string(FilterResult r);
 
+/* FilterMatch.flags */
+enum {
+        FILTER_MATCH_HOST = 1U << 0,   /* a host capture (address or name) was set */
+        FILTER_MATCH_NOFAIL = 1U << 1, /* <F-NOFAIL> captured (non-empty): no failure by itself */
+        FILTER_MATCH_FORGET = 1U << 2, /* <F-MLFFORGET>: the multi-line session ends */
+        FILTER_MATCH_GAINED = 1U << 3, /* <F-MLFGAINED>: the session succeeded (implies no failure) */
+};
+
+#define FILTER_SKIPPED_MAX 4U
+
 typedef struct FilterMatch {
         Address address;   /* valid for FILTER_FAILURE; normalised (mapped IPv6 → IPv4) */
         unsigned prefixlen; /* 0: the failure is for the single address above. Otherwise the regex
@@ -68,6 +79,11 @@ typedef struct FilterMatch {
         char **fields;     /* every other named capture (<F-NAME>, (?P<name>…)) that is set, as
                             * "name=value", NULL-terminated; NULL when there is none; owned */
         int regex_index;   /* index into FilterDef.failregex of the regex that matched, or -1 */
+        char *mlfid;       /* <F-MLFID> capture (failregex, else prefregex), or NULL; owned */
+        unsigned flags;    /* FILTER_MATCH_*; NOFAIL/FORGET/GAINED only mean something with an mlfid */
+        size_t match_start, match_end;           /* the failregex's match, as offsets into the line */
+        size_t skipped[FILTER_SKIPPED_MAX][2];   /* <SKIPLINES> spans [start, end) in the line */
+        size_t n_skipped;
 } FilterMatch;
 
 void filter_match_done(FilterMatch *m);
@@ -81,11 +97,16 @@ Filter *filter_free(Filter *f);
 
 /* Matches one log line (the line fail2ban's systemd backend builds: "HOSTNAME IDENT[PID]: MESSAGE").
  * The line need not be NUL-terminated. Returns a FilterResult (>= 0) and fills *ret (which the caller
- * must filter_match_done()) for FILTER_FAILURE, FILTER_IGNORED and FILTER_NO_ADDRESS; negative errno
+ * must filter_match_done()) for FILTER_FAILURE, FILTER_IGNORED and FILTER_NO_ADDRESS (which is also
+ * the answer for a failregex without host in a filter with sessions); negative errno
  * only for OOM. Never blocks for long: PCRE2 match and depth limits bound every call. */
 int filter_match(Filter *f, const char *line, size_t len, FilterMatch *ret);
 
 const FilterDef *filter_get_def(const Filter *f);
+
+/* Whether a regex of the filter captures <F-MLFID> (a multi-line session id): such a filter's failregexes
+ * may lack a host, and its matches only mean something when fed through filter-feed.h. */
+bool filter_has_sessions(const Filter *f);
 
 /* Limits applied to every match (defaults are sane; tests lower them). */
 void filter_set_limits(Filter *f, unsigned match_limit, unsigned depth_limit);

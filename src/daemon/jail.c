@@ -15,12 +15,14 @@ typedef struct TrackEntry {
         unsigned n;        /* failures stored in times[] */
         unsigned capacity; /* allocated length of times[] */
         usec_t *times;     /* unordered: out-of-order failures are common in a catch-up read */
+        GQueue matches;    /* char *: the matched lines, oldest first, at most max_matches */
 } TrackEntry;
 
 struct FailureTracker {
         unsigned maxretry;
         usec_t findtime_usec;
         size_t max_tracked;
+        unsigned max_matches; /* 0: no lines kept */
 
         GHashTable *entries; /* const Address* → TrackEntry* (owned) */
         /* Head: the address whose failure came in last; tail: the one that failed longest ago. Ordered
@@ -37,6 +39,7 @@ static void track_entry_free(void *p) {
                 return;
 
         g_free(e->times);
+        g_queue_clear_full(&e->matches, g_free);
         g_free(e);
 }
 
@@ -103,11 +106,42 @@ static void make_room(FailureTracker *t, usec_t when) {
         }
 }
 
+void failure_tracker_set_max_matches(FailureTracker *t, unsigned max_matches) {
+        assert(t);
+        /* entries keeping more lines shed them at their next failure */
+        t->max_matches = max_matches;
+}
+
+/* The matched lines of E (plus LINE, if any) as a NULL-terminated vector, or NULL when there are none. */
+static char **matches_take(GQueue *q, const char *line, size_t len) {
+        GPtrArray *a;
+
+        if (g_queue_is_empty(q) && !line)
+                return NULL;
+        a = g_ptr_array_new();
+        while (!g_queue_is_empty(q))
+                g_ptr_array_add(a, g_queue_pop_head(q));
+        if (line)
+                g_ptr_array_add(a, g_strndup(line, MIN(len, (size_t) FAILURE_TRACKER_MATCH_MAX)));
+        g_ptr_array_add(a, NULL);
+        return (char **) g_ptr_array_free(a, FALSE);
+}
+
 int failure_tracker_record(FailureTracker *t, const Address *address, usec_t when, unsigned *ret_count) {
+        return failure_tracker_record_line(t, address, when, NULL, 0, ret_count, NULL);
+}
+
+int failure_tracker_record_line(FailureTracker *t, const Address *address, usec_t when, const char *line,
+                                size_t len, unsigned *ret_count, char ***ret_matches) {
         TrackEntry *e;
 
         assert(t);
         assert(address);
+
+        if (ret_matches)
+                *ret_matches = NULL;
+        if (t->max_matches == 0)
+                line = NULL;
 
         e = g_hash_table_lookup(t->entries, address);
         if (!e) {
@@ -115,6 +149,8 @@ int failure_tracker_record(FailureTracker *t, const Address *address, usec_t whe
                 if (t->maxretry <= 1) {
                         if (ret_count)
                                 *ret_count = 1;
+                        if (ret_matches && line)
+                                *ret_matches = matches_take(&(GQueue) G_QUEUE_INIT, line, len);
                         return TRACK_BAN;
                 }
 
@@ -152,8 +188,20 @@ int failure_tracker_record(FailureTracker *t, const Address *address, usec_t whe
                 *ret_count = e->n;
 
         if (e->n >= t->maxretry) {
+                if (ret_matches) {
+                        while (line && g_queue_get_length(&e->matches) >= t->max_matches)
+                                g_free(g_queue_pop_head(&e->matches));
+                        *ret_matches = matches_take(&e->matches, line, len);
+                }
                 entry_remove(t, e);
                 return TRACK_BAN;
+        }
+
+        /* The line, for the ban's record; the oldest go first. */
+        if (line) {
+                while (g_queue_get_length(&e->matches) >= t->max_matches)
+                        g_free(g_queue_pop_head(&e->matches));
+                g_queue_push_tail(&e->matches, g_strndup(line, MIN(len, (size_t) FAILURE_TRACKER_MATCH_MAX)));
         }
 
         return TRACK_COUNTED;

@@ -36,6 +36,16 @@ FailureTracker *failure_tracker_free(FailureTracker *t);
  * Failures arriving out of order (older than the newest one) still count when within findtime. */
 int failure_tracker_record(FailureTracker *t, const Address *address, usec_t when, unsigned *ret_count);
 
+/* Like failure_tracker_record(), and keeps LINE (cut at FAILURE_TRACKER_MATCH_MAX bytes) among the
+ * address's matched lines: at most max_matches of them (failure_tracker_set_max_matches(), fail2ban's
+ * maxmatches; 0, the default, keeps none), the oldest dropped first. On TRACK_BAN, *ret_matches (if not
+ * NULL) gets them, oldest first, this one last, as a NULL-terminated vector the caller frees with
+ * g_strfreev(), or NULL when none are kept; otherwise NULL. */
+#define FAILURE_TRACKER_MATCH_MAX 1024U
+int failure_tracker_record_line(FailureTracker *t, const Address *address, usec_t when, const char *line,
+                                size_t len, unsigned *ret_count, char ***ret_matches);
+void failure_tracker_set_max_matches(FailureTracker *t, unsigned max_matches);
+
 /* Number of failures of ADDRESS still within findtime of NOW; 0 if unknown. */
 unsigned failure_tracker_count(FailureTracker *t, const Address *address, usec_t now);
 void failure_tracker_forget(FailureTracker *t, const Address *address);

@@ -142,7 +142,9 @@ usec_t manager_bantime(Manager *m, const Jail *j, const Address *a, usec_t now, 
         return u;
 }
 
-static void manager_ban(Manager *m, Jail *j, const Address *a, unsigned failures) {
+/* Takes MATCHES (the matched lines, may be NULL) over. */
+static void manager_ban(Manager *m, Jail *j, const Address *a, unsigned failures, char **matches) {
+        g_auto(GStrv) owned_matches = matches;
         usec_t now = now_usec(CLOCK_REALTIME), end;
         Ban *b = NULL;
         int r;
@@ -179,6 +181,7 @@ static void manager_ban(Manager *m, Jail *j, const Address *a, unsigned failures
                 .bantime_usec = bantime,
                 .failures = failures,
                 .ban_count = ban_count,
+                .matches = g_steal_pointer(&owned_matches),
         };
         g_array_append_val(m->pending, p);
 }
@@ -250,15 +253,17 @@ void manager_commit(Manager *m) {
 
                 p->jail->total_banned++;
                 m->n_bans_total++;
-                log_ban_event(MESSAGE_ID_BAN, LOG_NOTICE, p->jail->name, &p->address, p->bantime_usec, p->failures,
-                              p->reason, msg);
+                log_ban_event_with_matches(MESSAGE_ID_BAN, LOG_NOTICE, p->jail->name, &p->address, p->bantime_usec,
+                                           p->failures, p->reason, p->matches, msg);
                 b = ban_table_get(m->bans, p->jail->name, &p->address);
                 if (b) {
                         ManagerBanInfo info;
 
                         manager_ban_info_from_ban(b, &info);
+                        info.matches = (const char *const *) p->matches;
                         MANAGER_NOTIFY(m, banned, &info);
                 }
+                g_clear_pointer(&p->matches, g_strfreev);
         }
         if (m->pending->len > 0)
                 manager_arm_expiry(m);
@@ -280,10 +285,12 @@ static bool manager_is_ignored(Manager *m, const Jail *j, const Address *a) {
         return c->ignoreself && address_list_contains(&m->self_addresses, a);
 }
 
-static void manager_handle_failure(Manager *m, Jail *j, const FilterMatch *fm, sd_journal *journal, bool replay) {
+/* T is the entry's time when already read (multi-line filters need it first), else USEC_INFINITY. */
+static void manager_handle_failure(Manager *m, Jail *j, const FilterMatch *fm, sd_journal *journal, usec_t t,
+                                   bool replay) {
         char addr[ADDRESS_STRING_MAX];
+        g_auto(GStrv) matches = NULL;
         unsigned count = 0;
-        usec_t t;
         int r;
 
         if (manager_is_ignored(m, j, &fm->address)) {
@@ -291,7 +298,7 @@ static void manager_handle_failure(Manager *m, Jail *j, const FilterMatch *fm, s
                           address_to_string(&fm->address, addr));
                 return;
         }
-        r = journal_entry_get_time(&m->entry, journal, &t);
+        r = t != USEC_INFINITY ? 0 : journal_entry_get_time(&m->entry, journal, &t);
         if (r < 0) {
                 log_warning_errno(r, "Failed to read entry time, ignoring entry: %m");
                 return;
@@ -308,7 +315,10 @@ static void manager_handle_failure(Manager *m, Jail *j, const FilterMatch *fm, s
                 j->total_failed++;
                 m->n_failures++;
         }
-        r = failure_tracker_record(j->tracker, &fm->address, t, &count);
+        /* maxmatches: the tracker keeps the lines for the ban's record (cheap to set on every failure) */
+        failure_tracker_set_max_matches(j->tracker, j->rules->config->maxmatches);
+        r = failure_tracker_record_line(j->tracker, &fm->address, t, m->entry.line, m->entry.line_len, &count,
+                                        &matches);
         if (r < 0) {
                 log_warning_errno(r, "%s: failed to record failure: %m", j->name);
                 return;
@@ -327,7 +337,7 @@ static void manager_handle_failure(Manager *m, Jail *j, const FilterMatch *fm, s
         /* A replayed entry (processed before a restart) rebuilds the count but never bans: if that address
          * reached maxretry before the restart, it was banned then (and the ban was restored, or has expired). */
         if (r == TRACK_BAN && !replay)
-                manager_ban(m, j, &fm->address, count);
+                manager_ban(m, j, &fm->address, count, TAKE_PTR(matches));
 }
 
 static void manager_filter_over_budget(Jail *j) {
@@ -342,6 +352,36 @@ static void manager_filter_over_budget(Jail *j) {
                                                " times so far); such entries count as no match", j->name,
                                                j->rules->config->filter_spec, j->limit_hits);
         log_manager_event(MESSAGE_ID_FILTER_LIMIT, LOG_WARNING, j->name, msg);
+}
+
+/* Matches the entry's line for J: directly with filter_match() (single-line filters: no allocation, no
+ * time lookup, the path as it always was), or through the jail's FilterFeed (buffer, sessions), which
+ * needs the entry's time first (*t then holds it). */
+static int manager_jail_feed(Manager *m, Jail *j, sd_journal *journal, usec_t *t, FilterMatch *fm) {
+        Filter *f = j->rules->filter;
+        unsigned maxlines = j->rules->config->maxlines;
+        int r;
+
+        if (!j->feed && !filter_feed_needed(f, maxlines))
+                return filter_match(f, m->entry.line, m->entry.line_len, fm);
+
+        /* first use, or a reload brought another filter: start afresh */
+        if (j->feed_filter != f || !j->feed) {
+                j->feed = filter_feed_free(j->feed);
+                j->feed_filter = NULL;
+                if (!filter_feed_needed(f, maxlines))
+                        return filter_match(f, m->entry.line, m->entry.line_len, fm);
+                j->feed = filter_feed_new(f, maxlines);
+                if (!j->feed)
+                        return -ENOMEM;
+                j->feed_filter = f;
+        }
+        r = journal_entry_get_time(&m->entry, journal, t);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to read entry time, ignoring entry: %m");
+                return FILTER_NO_MATCH;
+        }
+        return filter_feed_line(j->feed, f, m->entry.line, m->entry.line_len, *t, fm);
 }
 
 int manager_on_entry(sd_journal *journal, bool replay, void *userdata) {
@@ -366,11 +406,12 @@ int manager_on_entry(sd_journal *journal, bool replay, void *userdata) {
                         if (r == 0)
                                 continue;
                 }
-                r = filter_match(j->rules->filter, m->entry.line, m->entry.line_len, &fm);
+                usec_t t = USEC_INFINITY;
+                r = manager_jail_feed(m, j, journal, &t, &fm);
                 if (r < 0)
                         return r;
                 if (r == FILTER_FAILURE)
-                        manager_handle_failure(m, j, &fm, journal, replay);
+                        manager_handle_failure(m, j, &fm, journal, t, replay);
                 else if (r == FILTER_LIMIT)
                         manager_filter_over_budget(j);
                 filter_match_done(&fm);
@@ -380,8 +421,10 @@ int manager_on_entry(sd_journal *journal, bool replay, void *userdata) {
          * entries come in: no timer of its own. */
         usec_t now = now_usec(CLOCK_REALTIME);
         if (now > m->last_prune_usec + PRUNE_INTERVAL_USEC) {
-                for (size_t i = 0; i < m->n_jails; i++)
+                for (size_t i = 0; i < m->n_jails; i++) {
                         (void) failure_tracker_prune(m->jails[i]->tracker, now);
+                        filter_feed_prune(m->jails[i]->feed, now);
+                }
                 m->last_prune_usec = now;
         }
         return 0;

@@ -8,6 +8,7 @@
 #include "action-nft.h"
 #include "addr.h"
 #include "ban.h"
+#include "filter-feed.h"
 #include "jail.h"
 #include "journal-entry.h"
 #include "journal-reader.h"
@@ -28,6 +29,8 @@ typedef struct Jail {
         char *name;
         const JailRules *rules; /* borrowed from Manager.ruleset, replaced on reload */
         FailureTracker *tracker;
+        FilterFeed *feed;          /* line buffer and sessions of a multi-line filter, else NULL */
+        const Filter *feed_filter; /* the filter the feed was made for: a reload may bring another */
         uint64_t total_failed;
         uint64_t total_banned;
         uint64_t limit_hits;
@@ -44,6 +47,7 @@ typedef struct PendingBan {
         unsigned failures;
         unsigned ban_count;
         const char *reason; /* static string: NULL for a ban by failures, "manual" … */
+        char **matches; /* the matched lines (maxmatches), NULL-terminated, or NULL; freed after the commit */
 } PendingBan;
 
 typedef struct ListenerSlot {
@@ -93,6 +97,10 @@ Jail *manager_find_jail(Manager *m, const char *name);
 void log_manager_event(const char *message_id, int level, const char *jail, const char *message);
 void log_ban_event(const char *message_id, int level, const char *jail, const Address *a,
                    usec_t bantime_usec, unsigned failures, const char *reason, const char *message);
+/* The same with a MATCHES= field: the lines (may be NULL) joined by "\n". */
+void log_ban_event_with_matches(const char *message_id, int level, const char *jail, const Address *a,
+                                usec_t bantime_usec, unsigned failures, const char *reason,
+                                char *const *matches, const char *message);
 NftJailSpec *manager_nft_specs_new(const Ruleset *rs);
 
 /* manager-bans.c */

@@ -13,6 +13,7 @@ static Jail *jail_free(Jail *j) {
         if (!j)
                 return NULL;
         failure_tracker_free(j->tracker);
+        filter_feed_free(j->feed);
         free(j->name);
         free(j);
         return NULL;
@@ -135,16 +136,29 @@ void log_manager_event(const char *message_id, int level, const char *jail, cons
 
 void log_ban_event(const char *message_id, int level, const char *jail, const Address *a,
                    usec_t bantime_usec, unsigned failures, const char *reason, const char *message) {
+        log_ban_event_with_matches(message_id, level, jail, a, bantime_usec, failures, reason, NULL, message);
+}
+
+void log_ban_event_with_matches(const char *message_id, int level, const char *jail, const Address *a,
+                                usec_t bantime_usec, unsigned failures, const char *reason,
+                                char *const *matches, const char *message) {
         char addr[ADDRESS_STRING_MAX];
+        g_autofree char *joined = matches ? g_strjoinv("\n", (char **) matches) : NULL;
         g_autofree char *f_id = g_strdup_printf("MESSAGE_ID=%s", message_id),
                         *f_jail = g_strdup_printf("JAIL=%s", jail),
                         *f_addr = g_strdup_printf("ADDRESS=%s", address_to_string(a, addr)),
                         *f_bantime = g_strdup_printf("BANTIME_USEC=%" PRIi64,
                                                      bantime_usec == USEC_INFINITY ? (int64_t) -1 : (int64_t) bantime_usec),
                         *f_failures = g_strdup_printf("FAILURES=%u", failures),
-                        *f_reason = g_strdup_printf("REASON=%s", reason ? reason : "");
-        const char *fields[] = { f_id, f_jail, f_addr, f_bantime, f_failures, reason ? f_reason : NULL, NULL };
+                        *f_reason = g_strdup_printf("REASON=%s", reason ? reason : ""),
+                        *f_matches = joined ? g_strconcat("MATCHES=", joined, NULL) : NULL;
+        const char *fields[] = { f_id, f_jail, f_addr, f_bantime, f_failures, f_matches, reason ? f_reason : NULL, NULL };
 
+        /* a NULL ends the list: put the optional fields last, present ones first */
+        if (!f_matches) {
+                fields[5] = fields[6];
+                fields[6] = NULL;
+        }
         (void) log_event(level, message, fields);
 }
 

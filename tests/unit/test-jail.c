@@ -332,9 +332,39 @@ static void test_reconfigure(void) {
         failure_tracker_free(t);
 }
 
+static void test_matches(void) {
+        FailureTracker *t = failure_tracker_new(4, 600 * USEC_PER_SEC, 16);
+        g_autofree char *longline = g_strnfill(5000, 'x');
+        char **matches = (char **) 1;
+        Address a;
+        unsigned n;
+
+        g_assert_cmpint(address_parse("192.0.2.10", &a), ==, 0);
+        failure_tracker_set_max_matches(t, 2);
+        g_assert_cmpint(failure_tracker_record_line(t, &a, 1, "one", 3, &n, &matches), ==, TRACK_COUNTED);
+        g_assert_null(matches);
+        g_assert_cmpint(failure_tracker_record_line(t, &a, 2, "two", 3, &n, &matches), ==, TRACK_COUNTED);
+        g_assert_cmpint(failure_tracker_record_line(t, &a, 3, longline, 5000, &n, NULL), ==, TRACK_COUNTED);
+        g_assert_cmpint(failure_tracker_record_line(t, &a, 4, "four", 4, &n, &matches), ==, TRACK_BAN);
+        /* the last two (maxmatches), oldest first; lines cut at FAILURE_TRACKER_MATCH_MAX */
+        g_assert_nonnull(matches);
+        g_assert_cmpuint(g_strv_length(matches), ==, 2);
+        g_assert_cmpuint(strlen(matches[0]), ==, FAILURE_TRACKER_MATCH_MAX);
+        g_assert_cmpstr(matches[1], ==, "four");
+        g_strfreev(matches);
+
+        /* maxmatches 0 (the default): none kept */
+        failure_tracker_set_max_matches(t, 0);
+        for (unsigned i = 0; i < 4; i++)
+                (void) failure_tracker_record_line(t, &a, 10 + i, "l", 1, &n, &matches);
+        g_assert_null(matches);
+        failure_tracker_free(t);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 
+        g_test_add_func("/jail/matches", test_matches);
         g_test_add_func("/jail/basic", test_basic);
         g_test_add_func("/jail/mapped-is-same", test_mapped_is_same);
         g_test_add_func("/jail/window-sliding", test_window_sliding);
