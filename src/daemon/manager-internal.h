@@ -7,6 +7,7 @@
 
 #include "action-nft.h"
 #include "addr.h"
+#include "aggregate.h"
 #include "ban.h"
 #include "jail.h"
 #include "journal-entry.h"
@@ -38,7 +39,10 @@ typedef struct Jail {
 /* A ban queued for nft in this batch; its journal event is written once the transaction went through. */
 typedef struct PendingBan {
         Jail *jail;
-        Address address;
+        union {
+                AddressPrefix prefix; /* a host prefix, or wider */
+                Address address;      /* == prefix.address */
+        };
         usec_t bantime_usec;
         unsigned failures;
         unsigned ban_count;
@@ -53,6 +57,7 @@ struct Manager {
         JournalReader *reader;
         NftBackend *nft;
         BanTable *bans;
+        PrefixCounter *aggregates; /* recent bans per (jail, aggregate prefix); created on first use */
         State *state;           /* NULL when the database cannot be used: we keep protecting without it */
         NftMonitor *nft_monitor;
         uint64_t n_too_old;     /* failures older than findtime when read (catch-up after a restart) */
@@ -75,6 +80,11 @@ NftJailSpec *manager_nft_specs_new(const Ruleset *rs);
 
 /* manager-bans.c */
 void manager_arm_expiry(Manager *m);
+/* Bans PREFIX (a host prefix, or wider) in J with the jail's bantime (escalated as for hosts), queued for
+ * the batch's nft transaction; its event and database row follow at manager_commit(). A ban narrower than
+ * the jail's aggregate prefix counts towards aggregation. Returns 1 if a ban was queued, 0 if PREFIX was
+ * covered already (by itself or a wider ban of J), or a negative errno (logged). */
+int manager_ban(Manager *m, Jail *j, const AddressPrefix *prefix, unsigned failures);
 void manager_commit(Manager *m);
 /* JournalReaderCallbacks .entry and .batch_done */
 int manager_on_entry(sd_journal *journal, bool replay, void *userdata);

@@ -48,6 +48,7 @@ Manager *manager_free(Manager *m) {
         ruleset_free(m->ruleset);
         nft_backend_free(m->nft);
         ban_table_free(m->bans);
+        prefix_counter_free(m->aggregates);
         state_free(m->state);
         address_list_done(&m->self_addresses);
         journal_entry_done(&m->entry);
@@ -195,6 +196,7 @@ NftJailSpec *manager_nft_specs_new(const Ruleset *rs) {
                         .n_ports = c->n_ports,
                         .protocol = c->protocol,
                         .blocktype = c->blocktype,
+                        .prefixes = jail_config_bans_prefixes(c),
                 };
         }
         return specs;
@@ -243,7 +245,7 @@ static void manager_forget_jail_bans(Manager *m, const char *jail) {
                               b->failures, "jail-removed", msg);
         }
         for (guint i = 0; i < bans->len; i++)
-                (void) ban_table_remove(m->bans, jail, &g_array_index(bans, Ban, i).address);
+                (void) ban_table_remove_prefix(m->bans, jail, &g_array_index(bans, Ban, i).prefix);
         if (m->state) {
                 int r = state_delete_jail(m->state, jail);
 
