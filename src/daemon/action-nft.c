@@ -52,11 +52,13 @@ typedef enum NftOpKind {
  * element replaces the earlier one in place, so each element appears once per transaction and the ops
  * of one batch are independent of each other (which the retry relies on). */
 typedef struct NftOp {
-        char *set;                         /* "<jail>_v4" or "<jail>_v6" */
-        char address[INET6_ADDRSTRLEN];    /* canonical text */
+        char *set;                         /* "<jail>_v4", "<jail>_v6", or "<jail>_v4net", "<jail>_v6net" */
+        char address[INET6_ADDRSTRLEN];    /* canonical text (the network address of a prefix) */
+        unsigned prefixlen;                /* 0 for a host (plain set), else the prefix length (interval set) */
         NftOpKind kind;
         uint64_t timeout_sec;              /* ban: 0 = permanent */
-        bool after_ban;                    /* unban of an element this batch adds first */
+        bool after_ban;                    /* host: unban of an element this batch adds first */
+        bool cancelled;                    /* prefix: unban of an element this batch adds first: send neither */
 } NftOp;
 
 /* The queue costs one allocation of ~90 bytes plus the set name per distinct element and an O(1) hash
@@ -66,7 +68,8 @@ struct NftBackend {
         struct nft_ctx *ctx;
         char *table;
         GPtrArray *queue;     /* NftOp*, owned, in order of first queueing */
-        GHashTable *index;    /* NftOp* → itself (borrowed), keyed by (set, address) */
+        GHashTable *index;    /* NftOp* → itself (borrowed), keyed by (set, address, prefixlen) */
+        GHashTable *net_jails; /* names (owned) of the jails whose interval sets the last setup made */
 };
 
 static void nft_op_free(void *p) {
@@ -81,13 +84,13 @@ static void nft_op_free(void *p) {
 static unsigned nft_op_hash(const void *p) {
         const NftOp *op = p;
 
-        return g_str_hash(op->set) * 31u + g_str_hash(op->address);
+        return g_str_hash(op->set) * 31u + g_str_hash(op->address) + op->prefixlen;
 }
 
 static int nft_op_equal(const void *a, const void *b) {
         const NftOp *x = a, *y = b;
 
-        return streq(x->set, y->set) && streq(x->address, y->address);
+        return x->prefixlen == y->prefixlen && streq(x->set, y->set) && streq(x->address, y->address);
 }
 
 /* jansson ships json_decrefp() for its json_auto_t. */
@@ -112,8 +115,12 @@ static bool jail_name_is_valid(const char *name) {
         return true;
 }
 
+static char *set_name_full(const char *jail, int family, bool net) {
+        return g_strconcat(jail, family == AF_INET ? "_v4" : "_v6", net ? "net" : "", NULL);
+}
+
 static char *set_name(const char *jail, int family) {
-        return g_strconcat(jail, family == AF_INET ? "_v4" : "_v6", NULL);
+        return set_name_full(jail, family, /* net= */ false);
 }
 
 /* Like strerror matching in reverse: libnftables only gives us text, but the daemon wants an errno
@@ -214,6 +221,7 @@ int nft_backend_new(const char *table, NftBackend **ret) {
         b->table = strdup(table);
         b->queue = g_ptr_array_new_with_free_func(nft_op_free);
         b->index = g_hash_table_new(nft_op_hash, nft_op_equal);
+        b->net_jails = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         b->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
         if (!b->table || !b->ctx) {
                 nft_backend_free(b);
@@ -241,6 +249,8 @@ NftBackend *nft_backend_free(NftBackend *b) {
                 g_hash_table_destroy(b->index);
         if (b->queue)
                 g_ptr_array_unref(b->queue);
+        if (b->net_jails)
+                g_hash_table_destroy(b->net_jails);
         free(b->table);
         free(b);
         return NULL;
@@ -279,7 +289,7 @@ static json_t *ports_new(const PortRange *ports, size_t n_ports) {
         return json_pack("{s:o}", "set", set);
 }
 
-static json_t *rule_new(const char *table, const NftJailSpec *j, int family) {
+static json_t *rule_new(const char *table, const NftJailSpec *j, int family, bool net) {
         _cleanup_json_ json_t *expr = NULL;
         _cleanup_free_ char *ref = NULL;
         g_autofree char *set = NULL;
@@ -315,7 +325,7 @@ static json_t *rule_new(const char *table, const NftJailSpec *j, int family) {
                         return NULL;
         }
 
-        set = set_name(j->name, family);
+        set = set_name_full(j->name, family, net);
         ref = malloc(strlen(set) + 2);
         if (!set || !ref)
                 return NULL;
@@ -424,6 +434,10 @@ int nft_backend_setup(NftBackend *b, const NftJailSpec *jails, size_t n_jails, c
                                 *ret_error = g_strdup_printf("Duplicate jail '%s'", jails[i].name);
                         return SYNTHETIC_ERRNO(EINVAL);
                 }
+                if (jails[i].prefixes) {
+                        g_hash_table_add(wanted, set_name_full(jails[i].name, AF_INET, /* net= */ true));
+                        g_hash_table_add(wanted, set_name_full(jails[i].name, AF_INET6, /* net= */ true));
+                }
         }
 
         r = list_our_sets(b, &existing, ret_error);
@@ -445,15 +459,17 @@ int nft_backend_setup(NftBackend *b, const NftJailSpec *jails, size_t n_jails, c
         if (r < 0)
                 return r;
 
+        /* k: 0, 1 the plain sets (IPv4, IPv6); 2, 3 the interval sets of a jail that bans prefixes. */
         for (size_t i = 0; i < n_jails; i++)
-                for (int k = 0; k < 2; k++) {
-                        int family = k == 0 ? AF_INET : AF_INET6;
-                        g_autofree char *set = set_name(jails[i].name, family);
+                for (int k = 0; k < (jails[i].prefixes ? 4 : 2); k++) {
+                        int family = k % 2 == 0 ? AF_INET : AF_INET6;
+                        g_autofree char *set = set_name_full(jails[i].name, family, k >= 2);
+                        json_t *flags = k >= 2 ? json_pack("[s,s]", "interval", "timeout") : json_pack("[s]", "timeout");
 
-                        r = document_append(doc, json_pack("{s:{s:{s:s,s:s,s:s,s:s,s:[s]}}}", "add", "set",
+                        r = document_append(doc, json_pack("{s:{s:{s:s,s:s,s:s,s:s,s:o}}}", "add", "set",
                                                            "family", "inet", "table", b->table, "name", set,
                                                            "type", family == AF_INET ? "ipv4_addr" : "ipv6_addr",
-                                                           "flags", "timeout"));
+                                                           "flags", flags));
                         if (r < 0)
                                 return r;
                 }
@@ -469,14 +485,13 @@ int nft_backend_setup(NftBackend *b, const NftJailSpec *jails, size_t n_jails, c
         if (r < 0)
                 return r;
 
-        for (size_t i = 0; i < n_jails; i++) {
-                r = document_append(doc, rule_new(b->table, &jails[i], AF_INET));
-                if (r < 0)
-                        return r;
-                r = document_append(doc, rule_new(b->table, &jails[i], AF_INET6));
-                if (r < 0)
-                        return r;
-        }
+        for (size_t i = 0; i < n_jails; i++)
+                for (int k = 0; k < (jails[i].prefixes ? 4 : 2); k++) {
+                        r = document_append(doc, rule_new(b->table, &jails[i], k % 2 == 0 ? AF_INET : AF_INET6,
+                                                          /* net= */ k >= 2));
+                        if (r < 0)
+                                return r;
+                }
 
         for (size_t i = 0; i < existing->len; i++) {
                 const char *name = existing->pdata[i];
@@ -490,53 +505,78 @@ int nft_backend_setup(NftBackend *b, const NftJailSpec *jails, size_t n_jails, c
                         return r;
         }
 
-        return nft_run(b, doc, /* terse= */ false, /* ret_output= */ NULL, ret_error);
+        r = nft_run(b, doc, /* terse= */ false, /* ret_output= */ NULL, ret_error);
+        if (r < 0)
+                return r;
+
+        g_hash_table_remove_all(b->net_jails);
+        for (size_t i = 0; i < n_jails; i++)
+                if (jails[i].prefixes)
+                        g_hash_table_add(b->net_jails, g_strdup(jails[i].name));
+        return 0;
 }
 
 /* ---- bans ---- */
 
-static int queue_op(NftBackend *b, const char *jail, const Address *address, NftOpKind kind, usec_t timeout_usec) {
+static int queue_op(NftBackend *b, const char *jail, const AddressPrefix *prefix, NftOpKind kind,
+                    usec_t timeout_usec) {
         NftOp key = {}, *op;
+        unsigned len, bits;
         Address a;
 
         assert(b);
-        assert(address);
+        assert(prefix);
 
         if (!jail_name_is_valid(jail))
                 return SYNTHETIC_ERRNO(EINVAL);
 
-        a = *address;
+        a = prefix->address;
+        len = prefix->prefixlen;
         switch (a.family) {
         case AF_INET:
                 break;
         case AF_INET6:
                 /* Addresses arrive normalised; still, an IPv4-mapped address must never end up in the
                  * IPv6 set, where no packet would ever match it. */
-                if (IN6_IS_ADDR_V4MAPPED(&a.in6)) {
+                if (IN6_IS_ADDR_V4MAPPED(&a.in6) && len >= 96) {
                         struct in_addr in;
 
                         memcpy(&in, a.bytes + 12, sizeof(in));
                         a.family = AF_INET;
                         a.in = in;
+                        len -= 96;
                 }
                 break;
         default:
                 return SYNTHETIC_ERRNO(EAFNOSUPPORT);
         }
+        bits = a.family == AF_INET ? 32 : 128;
+        if (len == 0 || len > bits)
+                return SYNTHETIC_ERRNO(EINVAL);
 
+        /* The kernel masks host bits itself; we key on the masked form, so that equal prefixes meet. */
+        address_mask(&a, len);
         if (!inet_ntop(a.family, a.bytes, key.address, sizeof(key.address)))
                 return -errno;
 
-        key.set = set_name(jail, a.family);
+        if (len < bits) {
+                if (!g_hash_table_contains(b->net_jails, jail))
+                        return SYNTHETIC_ERRNO(EOPNOTSUPP);
+                key.prefixlen = len;
+        }
+        key.set = set_name_full(jail, a.family, /* net= */ key.prefixlen > 0);
         if (!key.set)
                 return -ENOMEM;
 
-        /* The last operation on an element wins. An unban of an element that this same batch bans
-         * first must still find it in the kernel, so that one is sent as add + delete. */
+        /* The last operation on an element wins. An unban of a host that this same batch bans first must
+         * still find it in the kernel, so that one is sent as add + delete. For a prefix, the deletes go
+         * first (see action-nft.h), so ban + unban in one batch sends nothing. */
         op = g_hash_table_lookup(b->index, &key);
         if (op) {
                 g_free(key.set);
-                if (kind == NFT_OP_UNBAN)
+                if (key.prefixlen > 0)
+                        op->cancelled = kind == NFT_OP_UNBAN && (op->kind == NFT_OP_BAN || op->cancelled);
+                else if (kind == NFT_OP_UNBAN)
                         op->after_ban = op->after_ban || op->kind == NFT_OP_BAN;
                 else
                         op->after_ban = false;
@@ -560,12 +600,28 @@ static int queue_op(NftBackend *b, const char *jail, const Address *address, Nft
         return 0;
 }
 
+static AddressPrefix host_prefix(const Address *a) {
+        return (AddressPrefix) { .address = *a, .prefixlen = a->family == AF_INET ? 32 : 128 };
+}
+
 int nft_backend_queue_ban(NftBackend *b, const char *jail, const Address *address, usec_t timeout_usec) {
-        return queue_op(b, jail, address, NFT_OP_BAN, timeout_usec);
+        AddressPrefix p = host_prefix(address);
+
+        return queue_op(b, jail, &p, NFT_OP_BAN, timeout_usec);
 }
 
 int nft_backend_queue_unban(NftBackend *b, const char *jail, const Address *address) {
-        return queue_op(b, jail, address, NFT_OP_UNBAN, 0);
+        AddressPrefix p = host_prefix(address);
+
+        return queue_op(b, jail, &p, NFT_OP_UNBAN, 0);
+}
+
+int nft_backend_queue_ban_prefix(NftBackend *b, const char *jail, const AddressPrefix *prefix, usec_t timeout_usec) {
+        return queue_op(b, jail, prefix, NFT_OP_BAN, timeout_usec);
+}
+
+int nft_backend_queue_unban_prefix(NftBackend *b, const char *jail, const AddressPrefix *prefix) {
+        return queue_op(b, jail, prefix, NFT_OP_UNBAN, 0);
 }
 
 size_t nft_backend_queued(const NftBackend *b) {
@@ -602,33 +658,47 @@ static int element_append(NftBackend *b, json_t *list, GHashTable *commands, con
         return 0;
 }
 
-/* One document for N ops: every "add element" first (one per set), then every "delete element". */
+/* The element's value: "ADDRESS", or {"prefix": {"addr": NET, "len": LEN}} in an interval set. */
+static json_t *op_value(const NftOp *op) {
+        if (op->prefixlen == 0)
+                return json_string(op->address);
+        return json_pack("{s:{s:s,s:i}}", "prefix", "addr", op->address, "len", (int) op->prefixlen);
+}
+
+/* One document for N ops: every "delete element" of an interval set first (a prefix that replaces the
+ * narrower ones inside it overlaps them until they are gone), then every "add element", then every
+ * "delete element" of a plain set. One command per set and verb: in an interval set that is what keeps
+ * the cost of a batch linear (see action-nft.h). */
 static int ops_to_document(NftBackend *b, NftOp **ops, size_t n, json_t **ret) {
-        _cleanup_json_ json_t *doc = NULL, *adds = NULL, *deletes = NULL;
+        _cleanup_json_ json_t *doc = NULL, *net_deletes = NULL, *adds = NULL, *deletes = NULL;
         g_autoptr(GHashTable) add_cmds = NULL, delete_cmds = NULL;
         json_t *cmd;
         size_t i;
         int r;
 
         doc = document_new();
+        net_deletes = json_array();
         adds = json_array();
         deletes = json_array();
         add_cmds = g_hash_table_new(g_str_hash, g_str_equal);
         delete_cmds = g_hash_table_new(g_str_hash, g_str_equal);
-        if (!doc || !adds || !deletes)
+        if (!doc || !net_deletes || !adds || !deletes)
                 return -ENOMEM;
 
         for (i = 0; i < n; i++) {
                 const NftOp *op = ops[i];
 
+                if (op->cancelled)
+                        continue;
+
                 if (op->kind == NFT_OP_BAN || op->after_ban) {
                         json_t *elem;
 
                         if (op->kind == NFT_OP_BAN && op->timeout_sec > 0)
-                                elem = json_pack("{s:{s:s,s:I}}", "elem", "val", op->address,
+                                elem = json_pack("{s:{s:o,s:I}}", "elem", "val", op_value(op),
                                                  "timeout", (json_int_t) op->timeout_sec);
                         else
-                                elem = json_string(op->address);
+                                elem = op_value(op);
 
                         r = element_append(b, adds, add_cmds, "add", op->set, elem);
                         if (r < 0)
@@ -636,12 +706,16 @@ static int ops_to_document(NftBackend *b, NftOp **ops, size_t n, json_t **ret) {
                 }
 
                 if (op->kind == NFT_OP_UNBAN) {
-                        r = element_append(b, deletes, delete_cmds, "delete", op->set, json_string(op->address));
+                        r = element_append(b, op->prefixlen > 0 ? net_deletes : deletes, delete_cmds, "delete",
+                                           op->set, op_value(op));
                         if (r < 0)
                                 return r;
                 }
         }
 
+        json_array_foreach(net_deletes, i, cmd)
+                if (document_append(doc, json_incref(cmd)) < 0)
+                        return -ENOMEM;
         json_array_foreach(adds, i, cmd)
                 if (document_append(doc, json_incref(cmd)) < 0)
                         return -ENOMEM;
@@ -711,6 +785,13 @@ int nft_backend_commit(NftBackend *b, char **ret_error) {
         g_hash_table_remove_all(b->index);
         b->queue = g_ptr_array_new_with_free_func(nft_op_free);
 
+        /* Cancelled ops send nothing; without them the halves of a retry never come out empty. */
+        for (guint i = ops->len; i > 0; i--)
+                if (((NftOp *) ops->pdata[i - 1])->cancelled)
+                        g_ptr_array_remove_index(ops, i - 1);
+        if (ops->len == 0)
+                return 0;
+
         r = run_ops(b, (NftOp **) ops->pdata, ops->len, &error);
         /* A large transaction (a restore, a flood) builds tens of MB of JSON trees and netlink messages,
          * freed at once: give that memory back, or the daemon keeps its peak size for ever. */
@@ -743,6 +824,21 @@ int nft_backend_commit(NftBackend *b, char **ret_error) {
 
 /* ---- listing ---- */
 
+/* "ADDRESS", "NET/LEN" for {"prefix": …}, "FIRST-LAST" for {"range": […]} (not ours; parses as nothing);
+ * NULL if V is none of these. */
+static char *element_value_to_string(json_t *v) {
+        const char *addr = NULL, *first = NULL, *last = NULL;
+        int len = 0;
+
+        if (json_is_string(v))
+                return g_strdup(json_string_value(v));
+        if (json_unpack(v, "{s:{s:s,s:i}}", "prefix", "addr", &addr, "len", &len) == 0)
+                return g_strdup_printf("%s/%d", addr, len);
+        if (json_unpack(v, "{s:[s,s]}", "range", &first, &last) == 0)
+                return g_strdup_printf("%s-%s", first, last);
+        return NULL;
+}
+
 static int list_set(NftBackend *b, const char *set, GPtrArray *addresses, GArray *timeouts) {
         _cleanup_json_ json_t *doc = NULL, *out = NULL;
         json_t *item, *elem;
@@ -766,14 +862,18 @@ static int list_set(NftBackend *b, const char *set, GPtrArray *addresses, GArray
                         continue;
 
                 json_array_foreach(json_object_get(s, "elem"), k, elem) {
-                        const char *val = NULL;
+                        g_autofree char *val = NULL;
                         json_int_t expires = -1, timeout = -1;
+                        json_t *v = elem;
                         usec_t t;
 
-                        if (json_is_string(elem))
-                                val = json_string_value(elem);
-                        else if (json_unpack(elem, "{s:{s:s,s?I,s?I}}", "elem", "val", &val,
-                                             "timeout", &timeout, "expires", &expires) < 0)
+                        if (json_is_object(elem) && json_object_get(elem, "elem")) {
+                                if (json_unpack(elem, "{s:{s:o,s?I,s?I}}", "elem", "val", &v,
+                                                "timeout", &timeout, "expires", &expires) < 0)
+                                        return SYNTHETIC_ERRNO(EBADMSG);
+                        }
+                        val = element_value_to_string(v);
+                        if (!val)
                                 return SYNTHETIC_ERRNO(EBADMSG);
 
                         if (expires >= 0)
@@ -810,8 +910,8 @@ int nft_backend_list(NftBackend *b, const char *jail, char ***ret_addresses, use
         addresses = g_ptr_array_new_with_free_func(free);
         timeouts = g_array_new(/* zero_terminated= */ false, /* clear= */ false, sizeof(usec_t));
 
-        for (int k = 0; k < 2; k++) {
-                g_autofree char *set = set_name(jail, k == 0 ? AF_INET : AF_INET6);
+        for (int k = 0; k < (g_hash_table_contains(b->net_jails, jail) ? 4 : 2); k++) {
+                g_autofree char *set = set_name_full(jail, k % 2 == 0 ? AF_INET : AF_INET6, k >= 2);
 
                 r = list_set(b, set, addresses, timeouts);
                 if (r < 0)
@@ -871,8 +971,10 @@ int nft_backend_verify(NftBackend *b, const NftJailSpec *jails, size_t n_jails, 
                 return 0;
         }
         for (i = 0; i < n_jails; i++) {
-                for (int k = 0; k < 2; k++) {
-                        g_autofree char *set = set_name(jails[i].name, k == 0 ? AF_INET : AF_INET6);
+                int n_sets = jails[i].prefixes ? 4 : 2;
+
+                for (int k = 0; k < n_sets; k++) {
+                        g_autofree char *set = set_name_full(jails[i].name, k % 2 == 0 ? AF_INET : AF_INET6, k >= 2);
 
                         if (!g_hash_table_contains(sets, set)) {
                                 if (ret_reason)
@@ -880,7 +982,7 @@ int nft_backend_verify(NftBackend *b, const NftJailSpec *jails, size_t n_jails, 
                                 return 0;
                         }
                 }
-                expected_rules += 2;
+                expected_rules += n_sets;
         }
         if (n_rules != expected_rules) {
                 if (ret_reason)

@@ -14,10 +14,21 @@
  * Layout, all inside our own table (default "inet portcullis"; nothing outside it is ever touched):
  *   set  <jail>_v4  { type ipv4_addr; flags timeout; }
  *   set  <jail>_v6  { type ipv6_addr; flags timeout; }
+ *   set  <jail>_v4net { type ipv4_addr; flags interval, timeout; }   only for a jail with .prefixes
+ *   set  <jail>_v6net { type ipv6_addr; flags interval, timeout; }   only for a jail with .prefixes
  *   chain input { type filter hook input priority filter - 10; policy accept;
  *       [meta l4proto tcp|udp] [th dport { ports }] ip  saddr @<jail>_v4 drop|reject
- *       [meta l4proto tcp|udp] [th dport { ports }] ip6 saddr @<jail>_v6 drop|reject }
- * A ban is a set element with a timeout: the kernel unbans by itself, also when we are dead.
+ *       [meta l4proto tcp|udp] [th dport { ports }] ip6 saddr @<jail>_v6 drop|reject
+ *       (the same two for @<jail>_v4net and @<jail>_v6net with .prefixes) }
+ * A ban is a set element with a timeout: the kernel unbans by itself, also when we are dead. Host bans
+ * (/32, /128) go into the plain sets, wider prefixes into the interval sets.
+ *
+ * Interval sets: libnftables 1.0.6 reads the whole interval set back from the kernel for every "add
+ * element" command (overlap check), so adding N prefixes one command each costs O(N²) (10,000: ~155 s);
+ * all prefixes of one set in one command cost one read (10,000: well under a second). commit() therefore
+ * always sends one command per set. The kernel refuses overlapping intervals (EEXIST), so a prefix that
+ * contains banned narrower prefixes can only go in after they are unbanned: commit() sends the deletes
+ * of interval-set elements before the adds of the same transaction.
  *
  * Use: queue bans/unbans during one event-loop iteration, then nft_backend_commit() sends them as one
  * transaction (one JSON document, metainfo first). */
@@ -30,6 +41,7 @@ typedef struct NftJailSpec {
         size_t n_ports;
         Protocol protocol;
         BlockType blocktype;
+        bool prefixes;          /* the jail can ban prefixes: it gets the two interval sets and rules */
 } NftJailSpec;
 
 /* table: our table's name (--nft-table). Returns 0 or negative errno (-ENOMEM). */
@@ -47,6 +59,12 @@ int nft_backend_setup(NftBackend *b, const NftJailSpec *jails, size_t n_jails, c
  * sent before commit. */
 int nft_backend_queue_ban(NftBackend *b, const char *jail, const Address *address, usec_t timeout_usec);
 int nft_backend_queue_unban(NftBackend *b, const char *jail, const Address *address);
+/* The same for a prefix: a host prefix goes to the plain sets, a wider one to the jail's interval set,
+ * which must exist (a jail set up with .prefixes), else -EOPNOTSUPP. An unban of a prefix queued for a
+ * ban in this same batch cancels both (the interval set cannot take add + delete of one element next to
+ * the deletes-first order, see above). */
+int nft_backend_queue_ban_prefix(NftBackend *b, const char *jail, const AddressPrefix *prefix, usec_t timeout_usec);
+int nft_backend_queue_unban_prefix(NftBackend *b, const char *jail, const AddressPrefix *prefix);
 size_t nft_backend_queued(const NftBackend *b);
 
 /* Sends everything queued as one transaction. If the kernel refuses the batch (for example an unban of
@@ -56,13 +74,14 @@ size_t nft_backend_queued(const NftBackend *b);
  * error text of the first failure. The queue is empty afterwards in every case. */
 int nft_backend_commit(NftBackend *b, char **ret_error);
 
-/* Lists the elements of a jail's sets (both families) as "ADDRESS" strings with their remaining timeout
+/* Lists the elements of a jail's sets (both families, and its interval sets if it has them) as "ADDRESS"
+ * or "NET/LEN" strings with their remaining timeout
  * in µs (USEC_INFINITY when permanent). For status output and tests. The arrays are owned by the
  * caller (free each string and both arrays). */
 int nft_backend_list(NftBackend *b, const char *jail, char ***ret_addresses, usec_t **ret_timeouts, size_t *ret_n);
 
 /* Whether our table still has what nft_backend_setup() made for JAILS: the chain, both sets of every jail
- * and a rule per jail and family (elements are not looked at). Returns 1 if so, 0 with *ret_reason (owned,
+ * (and both interval sets of a jail with .prefixes) and a rule per set (elements are not looked at). Returns 1 if so, 0 with *ret_reason (owned,
  * may be NULL) saying what is missing, or a negative errno. Cheap: one terse listing, no elements. */
 int nft_backend_verify(NftBackend *b, const NftJailSpec *jails, size_t n_jails, char **ret_reason);
 

@@ -7,7 +7,7 @@
 #include "ban.h"
 
 struct BanTable {
-        /* Set of Ban*, hashed and compared on (jail name, address): a probe Ban on the stack with just
+        /* Set of Ban*, hashed and compared on (jail name, prefix): a probe Ban on the stack with just
          * those two fields set is a valid lookup key. Owns the Bans. */
         GHashTable *bans;
         /* Ban* → Ban*, ordered by (end_usec, seq): the first node is the next to expire. Permanent
@@ -24,13 +24,14 @@ static unsigned ban_hash(const void *p) {
 
         /* address_hash() is already well mixed; the multiplier keeps equal addresses in different jails
          * apart. */
-        return address_hash(&b->address) ^ (g_str_hash(b->jail) * 0x9e3779b1u);
+        return address_hash(&b->address) ^ (g_str_hash(b->jail) * 0x9e3779b1u) ^ b->prefix.prefixlen;
 }
 
 static gboolean ban_equal(const void *a, const void *b) {
         const Ban *x = a, *y = b;
 
-        return address_equal(&x->address, &y->address) && strcmp(x->jail, y->jail) == 0;
+        return x->prefix.prefixlen == y->prefix.prefixlen && address_equal(&x->address, &y->address) &&
+                strcmp(x->jail, y->jail) == 0;
 }
 
 static int ban_compare_expiry(const void *a, const void *b, void *userdata) {
@@ -96,13 +97,23 @@ static void jail_count_adjust(BanTable *t, const char *jail, int delta) {
 
 int ban_table_add(BanTable *t, const char *jail, const Address *address, usec_t start_usec,
                   usec_t end_usec, unsigned failures, Ban **ret) {
+        AddressPrefix p;
+
+        assert(address);
+
+        p = ban_host_prefix(address);
+        return ban_table_add_prefix(t, jail, &p, start_usec, end_usec, failures, ret);
+}
+
+int ban_table_add_prefix(BanTable *t, const char *jail, const AddressPrefix *prefix, usec_t start_usec,
+                         usec_t end_usec, unsigned failures, Ban **ret) {
         Ban *b;
 
         assert(t);
         assert(jail);
-        assert(address);
+        assert(prefix);
 
-        b = ban_table_get(t, jail, address);
+        b = ban_table_get_prefix(t, jail, prefix);
         if (b) {
                 /* Already banned: only ever extend. The tree is keyed on end_usec, so the Ban leaves
                  * the index while its key changes. Its seq stays: (end, seq) remains unique. */
@@ -120,7 +131,7 @@ int ban_table_add(BanTable *t, const char *jail, const Address *address, usec_t 
         b = g_new(Ban, 1);
         *b = (Ban) {
                 .jail = g_strdup(jail),
-                .address = *address,
+                .prefix = *prefix,
                 .start_usec = start_usec,
                 .end_usec = end_usec,
                 .failures = failures,
@@ -140,15 +151,24 @@ int ban_table_add(BanTable *t, const char *jail, const Address *address, usec_t 
 }
 
 Ban *ban_table_get(BanTable *t, const char *jail, const Address *address) {
+        AddressPrefix p;
+
+        assert(address);
+
+        p = ban_host_prefix(address);
+        return ban_table_get_prefix(t, jail, &p);
+}
+
+Ban *ban_table_get_prefix(BanTable *t, const char *jail, const AddressPrefix *prefix) {
         Ban probe;
 
         assert(t);
         assert(jail);
-        assert(address);
+        assert(prefix);
 
         probe = (Ban) {
                 .jail = (char *) jail,
-                .address = *address,
+                .prefix = *prefix,
         };
         return g_hash_table_lookup(t->bans, &probe);
 }
@@ -166,11 +186,20 @@ static void ban_table_drop(BanTable *t, Ban *b) {
 }
 
 int ban_table_remove(BanTable *t, const char *jail, const Address *address) {
+        AddressPrefix p;
+
+        assert(address);
+
+        p = ban_host_prefix(address);
+        return ban_table_remove_prefix(t, jail, &p);
+}
+
+int ban_table_remove_prefix(BanTable *t, const char *jail, const AddressPrefix *prefix) {
         Ban *b;
 
         assert(t);
 
-        b = ban_table_get(t, jail, address);
+        b = ban_table_get_prefix(t, jail, prefix);
         if (!b)
                 return 0;
 

@@ -270,7 +270,8 @@ static const char *const jail_keys[] = {
         "enabled", "filter", "maxretry", "findtime", "bantime", "ignoreip", "ignoreself", "port",
         "protocol", "blocktype", "journalmatch", "maxtracked", "bantime.increment", "bantime.factor",
         "bantime.formula", "bantime.multipliers", "bantime.maxtime", "bantime.rndtime", "bantime.overalljails",
-        "dbpurgeage", "maxlines", "maxmatches",
+        "dbpurgeage", "maxlines", "maxmatches", "banprefix6", "aggregate", "aggregate.count", "aggregate.window",
+        "aggregate.prefix4", "aggregate.prefix6",
 };
 
 /* fail2ban jail options that we accept but do not act on yet. Prefixes end in '.' or '_'. */
@@ -411,6 +412,77 @@ static int jail_parse_escalation(JailParser *p, JailConfig *j) {
                                 expr_free(e);
                         }
                 }
+        }
+        return ok;
+}
+
+/* banprefix6 and aggregate.* (see config.h). Returns 0 or -EINVAL after recording every error. */
+static int jail_parse_prefixes(JailParser *p, JailConfig *j) {
+        static const struct {
+                const char *key;
+                size_t offset;
+                unsigned min, max;
+        } lengths[] = {
+                { "banprefix6", offsetof(JailConfig, banprefix6), 1, 128 },
+                { "aggregate.count", offsetof(JailConfig, aggregate_count), 2, 1000 },
+                { "aggregate.prefix4", offsetof(JailConfig, aggregate_prefix4), 1, 31 },
+                { "aggregate.prefix6", offsetof(JailConfig, aggregate_prefix6), 1, 127 },
+        };
+        const char *file = NULL, *prefix6_file = NULL;
+        unsigned line = 0, prefix6_line = 0;
+        int r, k, ok = 0;
+
+        j->banprefix6 = BANPREFIX6_OFF;
+        j->aggregate_count = 5;
+        j->aggregate_window_usec = USEC_PER_HOUR;
+        j->aggregate_prefix4 = 24;
+        j->aggregate_prefix6 = 48;
+
+        for (size_t i = 0; i < ELEMENTSOF(lengths); i++) {
+                g_autofree char *v = NULL;
+                unsigned u;
+
+                k = jail_get(p, lengths[i].key, " ", &v, &file, &line);
+                if (k <= 0)
+                        continue;
+                if (parse_unsigned(g_strstrip(v), lengths[i].min, &u) < 0 || u > lengths[i].max)
+                        ok = jail_error(p, file, line, "invalid %s '%s' (an integer from %u to %u)", lengths[i].key,
+                                        v, lengths[i].min, lengths[i].max);
+                else
+                        *(unsigned *) ((uint8_t *) j + lengths[i].offset) = u;
+                if (streq(lengths[i].key, "aggregate.prefix6")) {
+                        prefix6_file = file;
+                        prefix6_line = line;
+                }
+        }
+        {
+                g_autofree char *v = NULL;
+
+                k = jail_get(p, "aggregate", " ", &v, &file, &line);
+                if (k > 0 && (r = parse_bool(v)) < 0)
+                        ok = jail_error(p, file, line, "invalid aggregate '%s'", v);
+                else if (k > 0)
+                        j->aggregate = r;
+        }
+        {
+                g_autofree char *v = NULL;
+                usec_t u;
+
+                k = jail_get(p, "aggregate.window", " ", &v, &file, &line);
+                if (k > 0 && (parse_duration(g_strstrip(v), &u) < 0 || u == 0 || u == USEC_INFINITY))
+                        ok = jail_error(p, file, line, "invalid aggregate.window '%s'", v);
+                else if (k > 0)
+                        j->aggregate_window_usec = u;
+        }
+        /* An aggregate prefix must be wider than what it aggregates. */
+        if (ok == 0 && j->aggregate && j->aggregate_prefix6 >= j->banprefix6) {
+                if (!prefix6_file) {
+                        prefix6_file = j->file;
+                        prefix6_line = j->line;
+                }
+                ok = jail_error(p, prefix6_file, prefix6_line,
+                                "aggregate.prefix6 = %u must be shorter than banprefix6 = %u", j->aggregate_prefix6,
+                                j->banprefix6);
         }
         return ok;
 }
@@ -564,6 +636,9 @@ int jail_parse(JailParser *p, JailConfig **ret) {
                 }
         }
         r = jail_parse_escalation(p, j);
+        if (r < 0)
+                ok = r;
+        r = jail_parse_prefixes(p, j);
         if (r < 0)
                 ok = r;
         {

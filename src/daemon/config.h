@@ -94,7 +94,30 @@ typedef struct JailConfig {
          * buffers and the matched lines kept per ban come later. */
         unsigned maxlines;
         unsigned maxmatches;
+
+        /* Prefix bans (our own keys, not fail2ban's):
+         *   banprefix6 = N        ban an IPv6 address as its /N (0 < N <= 128; 128, the default, = off)
+         *   aggregate = BOOL      escalate to a prefix ban (default false) when
+         *   aggregate.count = N   distinct bans (hosts, or /banprefix6 prefixes) inside one prefix (default 5,
+         *                         >= 2) happened within
+         *   aggregate.window = T  (default 1h) — the prefix being
+         *   aggregate.prefix4 = N the IPv4 /N (default 24, 1..31) or
+         *   aggregate.prefix6 = N the IPv6 /N (default 48, 1..127, shorter than banprefix6).
+         * A prefix that contains an ignoreip address (or one of ours, with ignoreself) is never banned. */
+        unsigned banprefix6;
+        bool aggregate;
+        unsigned aggregate_count;
+        usec_t aggregate_window_usec;
+        unsigned aggregate_prefix4;
+        unsigned aggregate_prefix6;
 } JailConfig;
+
+#define BANPREFIX6_OFF 128U
+
+/* Whether the jail can ban prefixes wider than a host (and so needs nft interval sets). */
+static inline bool jail_config_bans_prefixes(const JailConfig *c) {
+        return c->banprefix6 < BANPREFIX6_OFF || c->aggregate;
+}
 
 /* fail2ban's default bantime.formula */
 #define BANTIME_FORMULA_DEFAULT "ban.Time * (1 << (ban.Count if ban.Count < 20 else 20)) * banFactor"

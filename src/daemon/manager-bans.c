@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The Manager's ban path: journal entry → filter → failure tracker → ban; the batch commit (one nft
  * transaction, the ban events, one database transaction with the journal cursor); the expiry timer. */
+#include <assert.h>
 #include <glib.h>
 #include <inttypes.h>
 
@@ -14,6 +15,10 @@
 
 /* ---- bans and expiry ------------------------------------------------------------------------------ */
 
+static bool prefix_is_host(const AddressPrefix *p) {
+        return p->prefixlen == (p->address.family == AF_INET ? 32U : 128U);
+}
+
 void manager_ban_info_from_ban(const Ban *b, ManagerBanInfo *ret) {
         *ret = (ManagerBanInfo) {
                 .jail = b->jail,
@@ -22,17 +27,18 @@ void manager_ban_info_from_ban(const Ban *b, ManagerBanInfo *ret) {
                 .failures = b->failures,
                 .ban_count = b->ban_count,
         };
-        address_to_string(&b->address, ret->address);
+        address_prefix_to_string(&b->prefix, ret->address);
 }
 
 static void on_ban_expired(const Ban *b, void *userdata) {
         Manager *m = userdata;
         ManagerBanInfo info;
         char addr[ADDRESS_STRING_MAX];
-        g_autofree char *msg = g_strdup_printf("%s: ban of %s expired", b->jail, address_to_string(&b->address, addr));
+        g_autofree char *msg = g_strdup_printf("%s: ban of %s expired", b->jail,
+                                               address_prefix_to_string(&b->prefix, addr));
 
-        log_ban_event(MESSAGE_ID_UNBAN, LOG_INFO, b->jail, &b->address, b->end_usec - b->start_usec, b->failures,
-                      "expired", msg);
+        log_ban_event_prefix(MESSAGE_ID_UNBAN, LOG_INFO, b->jail, &b->prefix, b->end_usec - b->start_usec,
+                             b->failures, "expired", NULL, msg);
         manager_ban_info_from_ban(b, &info);
         MANAGER_NOTIFY(m, unbanned, &info, "expired");
 }
@@ -88,8 +94,8 @@ static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 /* The length of a new ban of A in J: the jail's bantime, or with bantime.increment the escalated one for an
- * address banned before (see config.h). *ret_count is the number of this ban (1 for the first). */
-usec_t manager_bantime(Manager *m, const Jail *j, const Address *a, usec_t now, unsigned *ret_count) {
+ * address (or prefix) banned before (see config.h). *ret_count is the number of this ban (1 for the first). */
+usec_t manager_bantime(Manager *m, const Jail *j, const AddressPrefix *a, usec_t now, unsigned *ret_count) {
         const JailConfig *c = j->rules->config;
         double base_s = (double) c->bantime_usec / (double) USEC_PER_SEC, secs;
         int earlier = 0;
@@ -100,8 +106,8 @@ usec_t manager_bantime(Manager *m, const Jail *j, const Address *a, usec_t now, 
                 return c->bantime_usec;
 
         if (m->state) {
-                earlier = state_count_history(m->state, c->bantime_overalljails ? NULL : j->name, a,
-                                              now > c->dbpurgeage_usec ? now - c->dbpurgeage_usec : 0);
+                earlier = state_count_history_prefix(m->state, c->bantime_overalljails ? NULL : j->name, a,
+                                                     now > c->dbpurgeage_usec ? now - c->dbpurgeage_usec : 0);
                 if (earlier < 0) {
                         log_warning_errno(earlier, "%s: failed to read the ban history, not escalating: %m", j->name);
                         earlier = 0;
@@ -111,7 +117,8 @@ usec_t manager_bantime(Manager *m, const Jail *j, const Address *a, usec_t now, 
         for (guint i = 0; i < m->pending->len; i++) {
                 const PendingBan *p = &g_array_index(m->pending, PendingBan, i);
 
-                if (address_equal(&p->address, a) && (c->bantime_overalljails || p->jail == j))
+                if (p->prefix.prefixlen == a->prefixlen && address_equal(&p->address, &a->address) &&
+                    (c->bantime_overalljails || p->jail == j))
                         earlier++;
         }
 
@@ -142,48 +149,230 @@ usec_t manager_bantime(Manager *m, const Jail *j, const Address *a, usec_t now, 
         return u;
 }
 
-/* Takes MATCHES (the matched lines, may be NULL) over. */
-static void manager_ban(Manager *m, Jail *j, const Address *a, unsigned failures, char **matches) {
+/* Whether A and B share an address (one contains the other). */
+static bool prefixes_overlap(const AddressPrefix *a, const AddressPrefix *b) {
+        const AddressPrefix *wide = a->prefixlen <= b->prefixlen ? a : b, *narrow = wide == a ? b : a;
+
+        return wide->address.family == narrow->address.family && address_prefix_contains(wide, &narrow->address);
+}
+
+/* A prefix that holds an address of ignoreip (or of this host, with ignoreself) is never banned. Returns the
+ * entry in question in *ret_which for the log. */
+static bool manager_prefix_is_ignored(Manager *m, const Jail *j, const AddressPrefix *p, AddressPrefix *ret_which) {
+        const JailConfig *c = j->rules->config;
+
+        for (size_t i = 0; i < c->ignoreip.n; i++)
+                if (prefixes_overlap(p, &c->ignoreip.items[i])) {
+                        *ret_which = c->ignoreip.items[i];
+                        return true;
+                }
+        if (c->ignoreself)
+                for (size_t i = 0; i < m->self_addresses.n; i++)
+                        if (prefixes_overlap(p, &m->self_addresses.items[i])) {
+                                *ret_which = m->self_addresses.items[i];
+                                return true;
+                        }
+        return false;
+}
+
+/* The length of J's aggregate prefix for FAMILY, 0 without aggregation. */
+static unsigned aggregate_prefixlen(const Jail *j, int family) {
+        const JailConfig *c = j->rules->config;
+
+        if (!c->aggregate)
+                return 0;
+        return family == AF_INET ? c->aggregate_prefix4 : c->aggregate_prefix6;
+}
+
+/* A ban of J that already covers P: P itself, or the wider prefix of banprefix6 or aggregation holding it.
+ * Two lookups at most, whatever the number of bans. */
+static Ban *manager_covering_ban(Manager *m, const Jail *j, const AddressPrefix *p) {
+        const unsigned lengths[] = {
+                p->prefixlen,
+                p->address.family == AF_INET6 ? j->rules->config->banprefix6 : 0,
+                aggregate_prefixlen(j, p->address.family),
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(lengths); i++) {
+                AddressPrefix wide = *p;
+                Ban *b;
+
+                if (i > 0 && (lengths[i] == 0 || lengths[i] >= p->prefixlen))
+                        continue;
+                wide.prefixlen = lengths[i];
+                address_mask(&wide.address, wide.prefixlen);
+                b = ban_table_get_prefix(m->bans, j->name, &wide);
+                if (b)
+                        return b;
+        }
+        return NULL;
+}
+
+typedef struct Subsumed {
+        const AddressPrefix *wide;
+        GArray *bans; /* Ban (copies; .jail borrowed) */
+} Subsumed;
+
+static void collect_subsumed(const Ban *b, void *userdata) {
+        Subsumed *x = userdata;
+
+        /* hosts live in the plain sets and do not clash with the interval set: they stay until they expire */
+        if (!ban_is_host(b) && b->prefix.prefixlen > x->wide->prefixlen &&
+            b->address.family == x->wide->address.family && address_prefix_contains(x->wide, &b->address))
+                g_array_append_val(x->bans, *b);
+}
+
+/* A new prefix ban NEW in J replaces the narrower prefix bans of J inside it: the kernel refuses overlapping
+ * intervals in one set. They go from the table, the database and the set (deleted in the same transaction,
+ * before NEW is added), and NEW lasts at least as long as the longest of them. O(bans of all jails), once per
+ * prefix ban that is wider than other prefix bans: rare (aggregation of /banprefix6 bans, a manual ban). */
+static void manager_subsume(Manager *m, Jail *j, Ban *new) {
+        g_autoptr(GArray) bans = g_array_new(false, false, sizeof(Ban));
+        Subsumed x = { .wide = &new->prefix, .bans = bans };
+        bool extended = false;
+        int r;
+
+        ban_table_foreach(m->bans, j->name, collect_subsumed, &x);
+        for (guint i = 0; i < bans->len; i++) {
+                const Ban *b = &g_array_index(bans, Ban, i);
+                AddressPrefix p = b->prefix;
+                char addr[ADDRESS_STRING_MAX], wide[ADDRESS_STRING_MAX];
+                g_autofree char *msg = g_strdup_printf("%s: ban of %s replaced by the ban of prefix %s", j->name,
+                                                       address_prefix_to_string(&p, addr),
+                                                       address_prefix_to_string(&new->prefix, wide));
+
+                if (b->end_usec > new->end_usec) {
+                        /* adding an existing ban with a later end extends it (and keeps the expiry index right) */
+                        (void) ban_table_add_prefix(m->bans, j->name, &new->prefix, new->start_usec, b->end_usec,
+                                                    new->failures, NULL);
+                        extended = true;
+                }
+                log_ban_event_prefix(MESSAGE_ID_UNBAN, LOG_INFO, j->name, &p, b->end_usec - b->start_usec,
+                                     b->failures, "subsumed", NULL, msg);
+                ManagerBanInfo info;
+                manager_ban_info_from_ban(b, &info);
+                MANAGER_NOTIFY(m, unbanned, &info, "subsumed");
+                r = nft_backend_queue_unban_prefix(m->nft, j->name, &p);
+                if (r < 0)
+                        log_warning_errno(r, "%s: failed to queue the unban of %s, ignoring: %m", j->name, addr);
+                if (m->state && (r = state_delete_ban_prefix(m->state, j->name, &p)) < 0)
+                        log_warning_errno(r, "%s: failed to delete the ban of %s from the database, ignoring: %m",
+                                          j->name, addr);
+                (void) ban_table_remove_prefix(m->bans, j->name, &p);
+        }
+        if (extended) {
+                usec_t now = now_usec(CLOCK_REALTIME);
+
+                r = nft_backend_queue_ban_prefix(m->nft, j->name, &new->prefix, new->end_usec == USEC_INFINITY ?
+                                                 USEC_INFINITY : new->end_usec > now ? new->end_usec - now : 1);
+                if (r < 0)
+                        log_warning_errno(r, "%s: failed to extend the ban of a prefix, ignoring: %m", j->name);
+        }
+}
+
+/* Aggregation: NEW (a ban of J narrower than the aggregate prefix) is counted in its aggregate prefix; the
+ * aggregate.count-th distinct one within aggregate.window bans the prefix. */
+static void manager_aggregate(Manager *m, Jail *j, const AddressPrefix *new, unsigned failures, usec_t now) {
+        const JailConfig *c = j->rules->config;
+        unsigned len = aggregate_prefixlen(j, new->address.family);
+        AddressPrefix agg = *new, which;
+        char addr[ADDRESS_STRING_MAX], ign[ADDRESS_STRING_MAX], window[DURATION_STRING_MAX];
+        int n;
+
+        if (len == 0 || new->prefixlen <= len)
+                return;
+        agg.prefixlen = len;
+        address_mask(&agg.address, len);
+
+        if (!m->aggregates)
+                m->aggregates = prefix_counter_new(PREFIX_COUNTER_MAX_DEFAULT);
+        n = prefix_counter_record(m->aggregates, j->name, &agg, new, now, c->aggregate_window_usec,
+                                  c->aggregate_count);
+        if (n < 0 || (unsigned) n < c->aggregate_count)
+                return;
+
+        /* Counting starts again, whatever comes next: an ignored prefix is said once per aggregate.count bans. */
+        (void) prefix_counter_forget(m->aggregates, j->name, &agg);
+        if (manager_prefix_is_ignored(m, j, &agg, &which)) {
+                log_notice("%s: %u addresses of %s were banned within %s, but the prefix holds %s (ignoreip/"
+                           "ignoreself): not banning the prefix", j->name, c->aggregate_count,
+                           address_prefix_to_string(&agg, addr),
+                           format_duration(window, sizeof window, c->aggregate_window_usec), address_prefix_to_string(&which, ign));
+                return;
+        }
+        (void) manager_ban(m, j, &agg, failures, NULL, 0, NULL);
+}
+
+int manager_ban(Manager *m, Jail *j, const AddressPrefix *prefix, unsigned failures, char **matches,
+                usec_t bantime_usec, const char *reason) {
         g_auto(GStrv) owned_matches = matches;
         usec_t now = now_usec(CLOCK_REALTIME), end;
         Ban *b = NULL;
         int r;
 
+        assert(prefix);
+
         /* Already banned: late entries of an attack that is already stopped (the rest of the batch that
          * banned it, in-flight connections). The ban is not extended: the kernel's element keeps its
          * timeout (an "add element" of an existing element does not change it on older kernels), and the
-         * table must say what the kernel does. */
+         * table must say what the kernel does. A wider ban of the jail that holds it counts as well. */
         (void) ban_table_expire(m->bans, now, on_ban_expired, m); /* the timer may lag by up to a second */
-        if (ban_table_get(m->bans, j->name, a))
-                return;
+        if (manager_covering_ban(m, j, prefix))
+                return 0;
 
-        unsigned ban_count;
-        usec_t bantime = manager_bantime(m, j, a, now, &ban_count);
+        unsigned ban_count = 1;
+        usec_t bantime = bantime_usec > 0 ? bantime_usec : manager_bantime(m, j, prefix, now, &ban_count);
 
         end = bantime == USEC_INFINITY ? USEC_INFINITY : now + bantime;
-        r = ban_table_add(m->bans, j->name, a, now, end, failures, &b);
-        if (r < 0) {
-                log_error_errno(r, "%s: failed to record ban: %m", j->name);
-                return;
-        }
+        r = ban_table_add_prefix(m->bans, j->name, prefix, now, end, failures, &b);
+        if (r < 0)
+                return log_error_errno(r, "%s: failed to record ban: %m", j->name);
         if (b)
                 b->ban_count = ban_count;
 
-        r = nft_backend_queue_ban(m->nft, j->name, a, bantime);
+        r = nft_backend_queue_ban_prefix(m->nft, j->name, prefix, bantime);
         if (r < 0) {
-                log_error_errno(r, "%s: failed to queue ban: %m", j->name);
-                (void) ban_table_remove(m->bans, j->name, a);
-                return;
+                (void) ban_table_remove_prefix(m->bans, j->name, prefix);
+                return log_error_errno(r, "%s: failed to queue ban: %m", j->name);
         }
         PendingBan p = {
                 .jail = j,
-                .address = *a,
+                .prefix = *prefix,
                 .bantime_usec = bantime,
                 .failures = failures,
                 .ban_count = ban_count,
+                .reason = reason,
                 .matches = g_steal_pointer(&owned_matches),
         };
         g_array_append_val(m->pending, p);
+
+        if (!prefix_is_host(prefix) && b)
+                manager_subsume(m, j, b);
+        manager_aggregate(m, j, prefix, failures, now);
+        return 1;
+}
+
+/* A ban from failures of A: as its /banprefix6 for IPv6 when the jail says so (but never a prefix that holds
+ * an ignored address: then the host alone). */
+static void manager_ban_failed(Manager *m, Jail *j, const Address *a, unsigned failures, char **matches) {
+        AddressPrefix p = ban_host_prefix(a), which;
+        unsigned len = j->rules->config->banprefix6;
+
+        if (a->family == AF_INET6 && len < BANPREFIX6_OFF) {
+                AddressPrefix wide = p;
+
+                wide.prefixlen = len;
+                address_mask(&wide.address, len);
+                if (!manager_prefix_is_ignored(m, j, &wide, &which))
+                        p = wide;
+                else {
+                        char addr[ADDRESS_STRING_MAX], ign[ADDRESS_STRING_MAX];
+
+                        log_info("%s: %s holds %s (ignoreip/ignoreself): banning the address alone", j->name,
+                                 address_prefix_to_string(&wide, addr), address_prefix_to_string(&which, ign));
+                }
+        }
+        (void) manager_ban(m, j, &p, failures, matches, 0, NULL);
 }
 
 /* Writes the bans of this batch and the journal cursor in ONE transaction: after a crash the cursor never
@@ -205,12 +394,13 @@ static void manager_save_batch(Manager *m) {
         r = state_begin(m->state);
         for (guint i = 0; r >= 0 && i < m->pending->len; i++) {
                 PendingBan *p = &g_array_index(m->pending, PendingBan, i);
-                Ban *b = ban_table_get(m->bans, p->jail->name, &p->address);
+                Ban *b = ban_table_get_prefix(m->bans, p->jail->name, &p->prefix);
 
                 if (b)
                         r = state_put_ban(m->state, b);
                 if (r >= 0)
-                        r = state_add_history(m->state, p->jail->name, &p->address, b ? b->start_usec : now_usec(CLOCK_REALTIME));
+                        r = state_add_history_prefix(m->state, p->jail->name, &p->prefix,
+                                                     b ? b->start_usec : now_usec(CLOCK_REALTIME));
         }
         if (r >= 0 && cursor)
                 r = state_set_cursor(m->state, cursor);
@@ -243,19 +433,22 @@ void manager_commit(Manager *m) {
                 g_autofree char *msg = NULL;
                 const Ban *b;
 
-                address_to_string(&p->address, addr);
+                address_prefix_to_string(&p->prefix, addr);
                 format_duration(bt, sizeof bt, p->bantime_usec);
                 if (p->reason)
-                        msg = g_strdup_printf("%s: banned %s for %s (%s)", p->jail->name, addr, bt, p->reason);
+                        msg = g_strdup_printf("%s: banned %s%s for %s (%s)", p->jail->name,
+                                              prefix_is_host(&p->prefix) ? "" : "prefix ", addr, bt, p->reason);
                 else
-                        msg = g_strdup_printf("%s: banned %s for %s after %u failures", p->jail->name, addr, bt,
-                                              p->failures);
+                        msg = g_strdup_printf("%s: banned %s%s for %s after %u failures", p->jail->name,
+                                              prefix_is_host(&p->prefix) ? "" : "prefix ", addr, bt, p->failures);
 
-                p->jail->total_banned++;
-                m->n_bans_total++;
-                log_ban_event_with_matches(MESSAGE_ID_BAN, LOG_NOTICE, p->jail->name, &p->address, p->bantime_usec,
-                                           p->failures, p->reason, p->matches, msg);
-                b = ban_table_get(m->bans, p->jail->name, &p->address);
+                if (!p->changed) {
+                        p->jail->total_banned++;
+                        m->n_bans_total++;
+                }
+                log_ban_event_prefix(MESSAGE_ID_BAN, LOG_NOTICE, p->jail->name, &p->prefix, p->bantime_usec,
+                                     p->failures, p->reason, p->matches, msg);
+                b = ban_table_get_prefix(m->bans, p->jail->name, &p->prefix);
                 if (b) {
                         ManagerBanInfo info;
 
@@ -337,7 +530,7 @@ static void manager_handle_failure(Manager *m, Jail *j, const FilterMatch *fm, s
         /* A replayed entry (processed before a restart) rebuilds the count but never bans: if that address
          * reached maxretry before the restart, it was banned then (and the ban was restored, or has expired). */
         if (r == TRACK_BAN && !replay)
-                manager_ban(m, j, &fm->address, count, TAKE_PTR(matches));
+                manager_ban_failed(m, j, &fm->address, count, TAKE_PTR(matches));
 }
 
 static void manager_filter_over_budget(Jail *j) {

@@ -134,34 +134,32 @@ int manager_set_jail_bantime(Manager *m, const char *jail, usec_t bantime_usec) 
 
 /* ---- bans ------------------------------------------------------------------------------------------ */
 
-/* A host address to ban or unban, from front-end text. Prefix bans (CIDR) need interval sets that not
- * every jail has: -EOPNOTSUPP until the jail supports them. */
-static int parse_target(const char *text, bool for_ban, Address *ret) {
+/* An address ("1.2.3.4") or a prefix ("10.0.0.0/24") to ban or unban, from front-end text. */
+static int parse_target(const char *text, bool for_ban, AddressPrefix *ret) {
         AddressPrefix p;
 
         if (!text || address_prefix_parse(text, &p) < 0)
                 return -EINVAL;
-        if (p.prefixlen != (p.address.family == AF_INET ? 32u : 128u))
-                return -EOPNOTSUPP;
-        if (for_ban && address_is_special(&p.address))
+        if (for_ban && (address_is_special(&p.address) || p.prefixlen == 0))
                 return -EADDRNOTAVAIL;
-        *ret = p.address;
+        *ret = p;
         return 0;
 }
 
 static int ban_info_compare(const void *a, const void *b) {
         const ManagerBanInfo *x = a, *y = b;
-        Address ax, ay;
+        AddressPrefix ax, ay;
         int c = strcmp(x->jail, y->jail);
 
         if (c != 0)
                 return c;
-        /* the text is canonical, so parsing it back cannot fail; compare by family, then bytes */
-        (void) address_parse(x->address, &ax);
-        (void) address_parse(y->address, &ay);
-        if (ax.family != ay.family)
-                return ax.family == AF_INET ? -1 : 1;
-        return memcmp(ax.bytes, ay.bytes, ax.family == AF_INET ? 4 : 16);
+        /* the text is canonical, so parsing it back cannot fail; compare by family, bytes, length */
+        (void) address_prefix_parse(x->address, &ax);
+        (void) address_prefix_parse(y->address, &ay);
+        if (ax.address.family != ay.address.family)
+                return ax.address.family == AF_INET ? -1 : 1;
+        c = memcmp(ax.address.bytes, ay.address.bytes, ax.address.family == AF_INET ? 4 : 16);
+        return c != 0 ? c : (int) ax.prefixlen - (int) ay.prefixlen;
 }
 
 static void collect_ban_info(const Ban *b, void *userdata) {
@@ -200,14 +198,14 @@ int manager_list_bans(Manager *m, const char *jail, size_t offset, size_t limit,
 
 int manager_get_ban(Manager *m, const char *address, GArray **ret) {
         g_autoptr(GArray) bans = g_array_new(false, false, sizeof(ManagerBanInfo));
-        Address a;
+        AddressPrefix a;
         int r;
 
         r = parse_target(address, false, &a);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < m->n_jails; i++) {
-                const Ban *b = ban_table_get(m->bans, m->jails[i]->name, &a);
+                const Ban *b = ban_table_get_prefix(m->bans, m->jails[i]->name, &a);
                 ManagerBanInfo info;
 
                 if (!b)
@@ -221,11 +219,9 @@ int manager_get_ban(Manager *m, const char *address, GArray **ret) {
 
 int manager_ban_address(Manager *m, const char *jail, const char *address, usec_t duration_usec,
                         ManagerBanInfo *ret) {
-        usec_t now = now_usec(CLOCK_REALTIME), bantime;
-        unsigned ban_count = 1, failures = 0;
-        Ban *b = NULL;
+        AddressPrefix a;
         bool existed;
-        Address a;
+        Ban *b;
         Jail *j;
         int r;
 
@@ -237,80 +233,75 @@ int manager_ban_address(Manager *m, const char *jail, const char *address, usec_
         r = parse_target(address, true, &a);
         if (r < 0)
                 return r;
+        if (!ban_is_host(&(Ban) { .prefix = a }) && !jail_config_bans_prefixes(j->rules->config))
+                return -EOPNOTSUPP; /* the jail has no interval sets */
         if (duration_usec != 0 && !duration_valid(duration_usec))
                 return -ERANGE;
 
-        /* The same path as a ban by failures: ban table, one nft transaction, database, event. */
-        b = ban_table_get(m->bans, j->name, &a);
+        /* The same path as a ban by failures: ban table, one nft transaction, database, event. An existing
+         * ban of the same address gets the new end: a re-add keeps the old timeout on older kernels, so it
+         * is deleted and added in one transaction. */
+        b = ban_table_get_prefix(m->bans, j->name, &a);
         existed = b;
         if (b) {
-                ban_count = b->ban_count;
-                failures = b->failures;
-        }
-        bantime = duration_usec != 0 ? duration_usec : manager_bantime(m, j, &a, now, &ban_count);
-        if (existed) {
-                /* a re-add keeps the old timeout on older kernels: delete and add in one transaction */
-                (void) ban_table_remove(m->bans, j->name, &a);
-                r = nft_backend_queue_unban(m->nft, j->name, &a);
+                unsigned failures = b->failures;
+
+                (void) ban_table_remove_prefix(m->bans, j->name, &a);
+                r = nft_backend_queue_unban_prefix(m->nft, j->name, &a);
                 if (r < 0)
                         return r;
-        }
-        r = ban_table_add(m->bans, j->name, &a, now, bantime == USEC_INFINITY ? USEC_INFINITY : now + bantime,
-                          failures, &b);
+                r = manager_ban(m, j, &a, failures, NULL, duration_usec, "manual");
+        } else
+                r = manager_ban(m, j, &a, 0, NULL, duration_usec, "manual");
         if (r < 0)
                 return r;
-        if (b)
-                b->ban_count = ban_count;
-        r = nft_backend_queue_ban(m->nft, j->name, &a, bantime);
-        if (r < 0) {
-                (void) ban_table_remove(m->bans, j->name, &a);
-                return r;
-        }
-        PendingBan p = {
-                .jail = j,
-                .address = a,
-                .bantime_usec = bantime,
-                .failures = failures,
-                .ban_count = ban_count,
-                .reason = "manual",
-        };
-        g_array_append_val(m->pending, p);
+        if (r > 0 && existed)
+                g_array_index(m->pending, PendingBan, m->pending->len - 1).changed = true;
         manager_commit(m);
 
-        b = ban_table_get(m->bans, j->name, &a);
+        b = ban_table_get_prefix(m->bans, j->name, &a);
+        if (!b && r == 0) /* covered by a wider ban of the jail: report that one */
+                for (unsigned len = a.prefixlen; !b && len > 0; len--) {
+                        AddressPrefix wide = a;
+
+                        wide.prefixlen = len - 1;
+                        address_mask(&wide.address, wide.prefixlen);
+                        b = ban_table_get_prefix(m->bans, j->name, &wide);
+                }
         if (!b)
                 return -EIO; /* nft refused it (logged by the commit) */
         if (ret)
                 manager_ban_info_from_ban(b, ret);
-        return existed ? 0 : 1;
+        return existed || r == 0 ? 0 : 1;
 }
 
 /* Lifts one ban (it is in the table): table, tracker, kernel (queued), database, event, listeners. */
 static void manager_lift(Manager *m, Jail *j, const Ban *b, const char *reason) {
         char addr[ADDRESS_STRING_MAX];
-        Address a = b->address;
+        AddressPrefix a = b->prefix;
         ManagerBanInfo info;
         int r;
 
-        address_to_string(&a, addr);
+        address_prefix_to_string(&a, addr);
         g_autofree char *msg = g_strdup_printf("%s: ban of %s lifted (%s)", b->jail, addr, reason);
-        log_ban_event(MESSAGE_ID_UNBAN, LOG_NOTICE, b->jail, &a, b->end_usec - b->start_usec, b->failures, reason,
-                      msg);
+        log_ban_event_prefix(MESSAGE_ID_UNBAN, LOG_NOTICE, b->jail, &a, b->end_usec - b->start_usec, b->failures,
+                             reason, NULL, msg);
         manager_ban_info_from_ban(b, &info);
         MANAGER_NOTIFY(m, unbanned, &info, reason);
 
-        r = nft_backend_queue_unban(m->nft, b->jail, &a);
+        r = nft_backend_queue_unban_prefix(m->nft, b->jail, &a);
         if (r < 0)
                 log_warning_errno(r, "%s: failed to queue the removal of %s: %m", b->jail, addr);
-        if (m->state && (r = state_delete_ban(m->state, b->jail, &a)) < 0)
+        if (m->state && (r = state_delete_ban_prefix(m->state, b->jail, &a)) < 0)
                 log_warning_errno(r, "%s: failed to delete the ban of %s from the database: %m", b->jail, addr);
-        failure_tracker_forget(j->tracker, &a);
-        (void) ban_table_remove(m->bans, j->name, &a); /* frees b: last */
+        if (ban_is_host(b))
+                failure_tracker_forget(j->tracker, &a.address);
+        (void) ban_table_remove_prefix(m->bans, j->name, &a); /* frees b: last */
 }
 
 int manager_unban_address(Manager *m, const char *jail, const char *address, const char *reason) {
         bool all = !jail || !*jail;
-        Address a;
+        AddressPrefix a;
         int r, n = 0;
 
         if (!all && !manager_find_jail(m, jail))
@@ -324,7 +315,7 @@ int manager_unban_address(Manager *m, const char *jail, const char *address, con
 
                 if (!all && !streq(j->name, jail))
                         continue;
-                b = ban_table_get(m->bans, j->name, &a);
+                b = ban_table_get_prefix(m->bans, j->name, &a);
                 if (!b)
                         continue;
                 manager_lift(m, j, b, reason ?: "manual");
@@ -338,7 +329,7 @@ int manager_unban_address(Manager *m, const char *jail, const char *address, con
 }
 
 static void collect_ban(const Ban *b, void *userdata) {
-        g_array_append_val((GArray *) userdata, b->address);
+        g_array_append_val((GArray *) userdata, b->prefix);
 }
 
 int manager_unban_all(Manager *m, const char *jail, const char *reason) {
@@ -349,14 +340,14 @@ int manager_unban_all(Manager *m, const char *jail, const char *reason) {
                 return -ENOENT;
         for (size_t i = 0; i < m->n_jails; i++) {
                 Jail *j = m->jails[i];
-                g_autoptr(GArray) addresses = g_array_new(false, false, sizeof(Address));
+                g_autoptr(GArray) addresses = g_array_new(false, false, sizeof(AddressPrefix));
 
                 if (!all && !streq(j->name, jail))
                         continue;
                 /* collect first: the table must not change while it is walked */
                 ban_table_foreach(m->bans, j->name, collect_ban, addresses);
                 for (guint k = 0; k < addresses->len; k++) {
-                        const Ban *b = ban_table_get(m->bans, j->name, &g_array_index(addresses, Address, k));
+                        const Ban *b = ban_table_get_prefix(m->bans, j->name, &g_array_index(addresses, AddressPrefix, k));
 
                         if (b) {
                                 manager_lift(m, j, b, reason ?: "manual");

@@ -7,6 +7,7 @@
 
 #include "action-nft.h"
 #include "addr.h"
+#include "aggregate.h"
 #include "ban.h"
 #include "filter-feed.h"
 #include "jail.h"
@@ -42,11 +43,15 @@ typedef struct Jail {
 /* A ban queued for nft in this batch; its journal event is written once the transaction went through. */
 typedef struct PendingBan {
         Jail *jail;
-        Address address;
+        union {
+                AddressPrefix prefix; /* a host prefix, or wider */
+                Address address;      /* == prefix.address */
+        };
         usec_t bantime_usec;
         unsigned failures;
         unsigned ban_count;
         const char *reason; /* static string: NULL for a ban by failures, "manual" … */
+        bool changed;       /* a new end for an existing ban (manual): not counted as a new ban */
         char **matches; /* the matched lines (maxmatches), NULL-terminated, or NULL; freed after the commit */
 } PendingBan;
 
@@ -64,6 +69,7 @@ struct Manager {
         JournalReader *reader;
         NftBackend *nft;
         BanTable *bans;
+        PrefixCounter *aggregates; /* recent bans per (jail, aggregate prefix); created on first use */
         State *state;           /* NULL when the database cannot be used: we keep protecting without it */
         NftMonitor *nft_monitor;
         uint64_t n_too_old;     /* failures older than findtime when read (catch-up after a restart) */
@@ -97,17 +103,26 @@ Jail *manager_find_jail(Manager *m, const char *name);
 void log_manager_event(const char *message_id, int level, const char *jail, const char *message);
 void log_ban_event(const char *message_id, int level, const char *jail, const Address *a,
                    usec_t bantime_usec, unsigned failures, const char *reason, const char *message);
-/* The same with a MATCHES= field: the lines (may be NULL) joined by "\n". */
-void log_ban_event_with_matches(const char *message_id, int level, const char *jail, const Address *a,
-                                usec_t bantime_usec, unsigned failures, const char *reason,
-                                char *const *matches, const char *message);
+/* The same for any prefix (a wider one with ADDRESS=NET/LEN and PREFIXLEN=), with a MATCHES= field: the
+ * lines (may be NULL) joined by "\n". */
+void log_ban_event_prefix(const char *message_id, int level, const char *jail, const AddressPrefix *p,
+                          usec_t bantime_usec, unsigned failures, const char *reason, char *const *matches,
+                          const char *message);
 NftJailSpec *manager_nft_specs_new(const Ruleset *rs);
 
 /* manager-bans.c */
 void manager_arm_expiry(Manager *m);
-usec_t manager_bantime(Manager *m, const Jail *j, const Address *a, usec_t now, unsigned *ret_count);
+usec_t manager_bantime(Manager *m, const Jail *j, const AddressPrefix *a, usec_t now, unsigned *ret_count);
 /* Ban info for listeners and front ends (no matches). */
 void manager_ban_info_from_ban(const Ban *b, ManagerBanInfo *ret);
+/* Bans PREFIX (a host prefix, or wider) in J, queued for the batch's nft transaction; its event and database
+ * row follow at manager_commit(). BANTIME_USEC 0 takes the jail's bantime (escalated as for hosts); REASON
+ * (static, may be NULL) marks bans not caused by failures ("manual"); MATCHES (the matched lines, may be
+ * NULL) is taken over. A ban narrower than the jail's aggregate prefix counts towards aggregation. Returns 1
+ * if a ban was queued, 0 if PREFIX was covered already (by itself or a wider ban of J), or a negative errno
+ * (logged). */
+int manager_ban(Manager *m, Jail *j, const AddressPrefix *prefix, unsigned failures, char **matches,
+                usec_t bantime_usec, const char *reason);
 void manager_commit(Manager *m);
 /* JournalReaderCallbacks .entry and .batch_done */
 int manager_on_entry(sd_journal *journal, bool replay, void *userdata);

@@ -51,7 +51,25 @@ typedef struct Restore {
         unsigned adopted;
 } Restore;
 
-static void restore_one(const char *jail, const Address *a, usec_t start, usec_t end, unsigned failures,
+/* A restored ban still inside aggregate.window counts towards aggregation again, as it did before the
+ * restart (without escalating now: had it reached the count then, the prefix would have been banned). */
+static void restore_aggregate(Manager *m, const char *jail, const AddressPrefix *p, usec_t start, usec_t now) {
+        const JailRules *rules = ruleset_find(m->ruleset, jail);
+        const JailConfig *c = rules->config;
+        unsigned len = p->address.family == AF_INET ? c->aggregate_prefix4 : c->aggregate_prefix6;
+        AddressPrefix agg = *p;
+
+        if (!c->aggregate || p->prefixlen <= len || start + c->aggregate_window_usec <= now)
+                return;
+        agg.prefixlen = len;
+        address_mask(&agg.address, len);
+        if (!m->aggregates)
+                m->aggregates = prefix_counter_new(PREFIX_COUNTER_MAX_DEFAULT);
+        (void) prefix_counter_record(m->aggregates, jail, &agg, p, start, c->aggregate_window_usec,
+                                     c->aggregate_count);
+}
+
+static void restore_one(const char *jail, const AddressPrefix *a, usec_t start, usec_t end, unsigned failures,
                         unsigned ban_count, void *userdata) {
         Restore *x = userdata;
         char addr[ADDRESS_STRING_MAX];
@@ -62,18 +80,19 @@ static void restore_one(const char *jail, const Address *a, usec_t start, usec_t
                 g_hash_table_add(x->gone_jails, g_strdup(jail));
                 return;
         }
-        if (ban_table_add(x->m->bans, jail, a, start, end, failures, &b) < 0)
+        if (ban_table_add_prefix(x->m->bans, jail, a, start, end, failures, &b) < 0)
                 return;
         if (b)
                 b->ban_count = ban_count;
         x->restored++;
+        restore_aggregate(x->m, jail, a, start, x->now);
 
         /* In the kernel already (a restart without a reboot): its element keeps counting down. Missing (after
          * a reboot, or a flushed ruleset): added again with the time that is left. */
-        key = g_strdup_printf("%s %s", jail, address_to_string(a, addr));
+        key = g_strdup_printf("%s %s", jail, address_prefix_to_string(a, addr));
         if (g_hash_table_contains(x->in_kernel, key))
                 return;
-        if (nft_backend_queue_ban(x->m->nft, jail, a, end == USEC_INFINITY ? USEC_INFINITY : end - x->now) >= 0)
+        if (nft_backend_queue_ban_prefix(x->m->nft, jail, a, end == USEC_INFINITY ? USEC_INFINITY : end - x->now) >= 0)
                 x->readded++;
 }
 
@@ -103,7 +122,7 @@ int manager_restore_and_log(Manager *m) {
                         Ban b = { .jail = m->jails[i]->name, .start_usec = x.now, .ban_count = 1 };
 
                         g_hash_table_add(in_kernel, g_strdup_printf("%s %s", m->jails[i]->name, addrs[k]));
-                        if (address_parse(addrs[k], &b.address) >= 0) {
+                        if (address_prefix_parse(addrs[k], &b.prefix) >= 0) {
                                 b.end_usec = timeouts[k] == USEC_INFINITY ? USEC_INFINITY : x.now + timeouts[k];
                                 g_array_append_val(adopt, b);
                         }
@@ -128,9 +147,9 @@ int manager_restore_and_log(Manager *m) {
         for (guint i = 0; i < adopt->len; i++) {
                 Ban *a = &g_array_index(adopt, Ban, i), *b = NULL;
 
-                if (ban_table_get(m->bans, a->jail, &a->address))
+                if (ban_table_get_prefix(m->bans, a->jail, &a->prefix))
                         continue;
-                if (ban_table_add(m->bans, a->jail, &a->address, a->start_usec, a->end_usec, 0, &b) < 0 || !b)
+                if (ban_table_add_prefix(m->bans, a->jail, &a->prefix, a->start_usec, a->end_usec, 0, &b) < 0 || !b)
                         continue;
                 x.adopted++;
                 if (m->state)
@@ -179,13 +198,13 @@ static void requeue_one(const Ban *b, void *userdata) {
         if (b->end_usec != USEC_INFINITY && b->end_usec <= x->now)
                 return; /* expires now anyway */
         if (x->present) {
-                g_autofree char *key = g_strdup_printf("%s %s", b->jail, address_to_string(&b->address, addr));
+                g_autofree char *key = g_strdup_printf("%s %s", b->jail, address_prefix_to_string(&b->prefix, addr));
 
                 if (g_hash_table_contains(x->present, key))
                         return;
         }
-        if (nft_backend_queue_ban(x->m->nft, b->jail, &b->address,
-                                  b->end_usec == USEC_INFINITY ? USEC_INFINITY : b->end_usec - x->now) >= 0)
+        if (nft_backend_queue_ban_prefix(x->m->nft, b->jail, &b->prefix,
+                                         b->end_usec == USEC_INFINITY ? USEC_INFINITY : b->end_usec - x->now) >= 0)
                 x->n++;
 }
 

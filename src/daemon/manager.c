@@ -49,6 +49,7 @@ Manager *manager_free(Manager *m) {
         ruleset_free(m->ruleset);
         nft_backend_free(m->nft);
         ban_table_free(m->bans);
+        prefix_counter_free(m->aggregates);
         state_free(m->state);
         address_list_done(&m->self_addresses);
         journal_entry_done(&m->entry);
@@ -136,30 +137,35 @@ void log_manager_event(const char *message_id, int level, const char *jail, cons
 
 void log_ban_event(const char *message_id, int level, const char *jail, const Address *a,
                    usec_t bantime_usec, unsigned failures, const char *reason, const char *message) {
-        log_ban_event_with_matches(message_id, level, jail, a, bantime_usec, failures, reason, NULL, message);
+        AddressPrefix p = ban_host_prefix(a);
+
+        log_ban_event_prefix(message_id, level, jail, &p, bantime_usec, failures, reason, NULL, message);
 }
 
-void log_ban_event_with_matches(const char *message_id, int level, const char *jail, const Address *a,
-                                usec_t bantime_usec, unsigned failures, const char *reason,
-                                char *const *matches, const char *message) {
+void log_ban_event_prefix(const char *message_id, int level, const char *jail, const AddressPrefix *p,
+                          usec_t bantime_usec, unsigned failures, const char *reason, char *const *matches,
+                          const char *message) {
         char addr[ADDRESS_STRING_MAX];
-        g_autofree char *joined = matches ? g_strjoinv("\n", (char **) matches) : NULL;
-        g_autofree char *f_id = g_strdup_printf("MESSAGE_ID=%s", message_id),
-                        *f_jail = g_strdup_printf("JAIL=%s", jail),
-                        *f_addr = g_strdup_printf("ADDRESS=%s", address_to_string(a, addr)),
-                        *f_bantime = g_strdup_printf("BANTIME_USEC=%" PRIi64,
-                                                     bantime_usec == USEC_INFINITY ? (int64_t) -1 : (int64_t) bantime_usec),
-                        *f_failures = g_strdup_printf("FAILURES=%u", failures),
-                        *f_reason = g_strdup_printf("REASON=%s", reason ? reason : ""),
-                        *f_matches = joined ? g_strconcat("MATCHES=", joined, NULL) : NULL;
-        const char *fields[] = { f_id, f_jail, f_addr, f_bantime, f_failures, f_matches, reason ? f_reason : NULL, NULL };
+        bool host = p->prefixlen == (p->address.family == AF_INET ? 32U : 128U);
+        g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func(g_free);
 
-        /* a NULL ends the list: put the optional fields last, present ones first */
-        if (!f_matches) {
-                fields[5] = fields[6];
-                fields[6] = NULL;
+        g_ptr_array_add(fields, g_strdup_printf("MESSAGE_ID=%s", message_id));
+        g_ptr_array_add(fields, g_strdup_printf("JAIL=%s", jail));
+        g_ptr_array_add(fields, g_strdup_printf("ADDRESS=%s", address_prefix_to_string(p, addr)));
+        if (!host)
+                g_ptr_array_add(fields, g_strdup_printf("PREFIXLEN=%u", p->prefixlen));
+        g_ptr_array_add(fields, g_strdup_printf("BANTIME_USEC=%" PRIi64, bantime_usec == USEC_INFINITY ? (int64_t) -1 :
+                                                (int64_t) bantime_usec));
+        g_ptr_array_add(fields, g_strdup_printf("FAILURES=%u", failures));
+        if (reason)
+                g_ptr_array_add(fields, g_strdup_printf("REASON=%s", reason));
+        if (matches && matches[0]) {
+                g_autofree char *joined = g_strjoinv("\n", (char **) matches);
+
+                g_ptr_array_add(fields, g_strconcat("MATCHES=", joined, NULL));
         }
-        (void) log_event(level, message, fields);
+        g_ptr_array_add(fields, NULL);
+        (void) log_event(level, message, (const char *const *) fields->pdata);
 }
 
 /* ---- configuration -------------------------------------------------------------------------------- */
@@ -231,6 +237,7 @@ NftJailSpec *manager_nft_specs_new(const Ruleset *rs) {
                         .n_ports = c->n_ports,
                         .protocol = c->protocol,
                         .blocktype = c->blocktype,
+                        .prefixes = jail_config_bans_prefixes(c),
                 };
         }
         return specs;
@@ -283,17 +290,17 @@ static void manager_forget_jail_bans(Manager *m, const char *jail) {
                 const Ban *b = &g_array_index(bans, Ban, i);
                 char addr[ADDRESS_STRING_MAX];
                 g_autofree char *msg = g_strdup_printf("%s: jail removed, ban of %s lifted", jail,
-                                                       address_to_string(&b->address, addr));
+                                                       address_prefix_to_string(&b->prefix, addr));
 
-                log_ban_event(MESSAGE_ID_UNBAN, LOG_INFO, jail, &b->address, b->end_usec - b->start_usec,
-                              b->failures, "jail-removed", msg);
+                log_ban_event_prefix(MESSAGE_ID_UNBAN, LOG_INFO, jail, &b->prefix, b->end_usec - b->start_usec,
+                                     b->failures, "jail-removed", NULL, msg);
 
                 ManagerBanInfo info;
                 manager_ban_info_from_ban(b, &info);
                 MANAGER_NOTIFY(m, unbanned, &info, "jail-removed");
         }
         for (guint i = 0; i < bans->len; i++)
-                (void) ban_table_remove(m->bans, jail, &g_array_index(bans, Ban, i).address);
+                (void) ban_table_remove_prefix(m->bans, jail, &g_array_index(bans, Ban, i).prefix);
         if (m->state) {
                 int r = state_delete_jail(m->state, jail);
 

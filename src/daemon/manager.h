@@ -52,6 +52,7 @@ uint64_t manager_bans_total(const Manager *m);
  *   -EADDRNOTAVAIL an address that must never be banned (loopback, unspecified, link-local …)
  *   -ERANGE        a duration that is zero, negative or longer than 100 years (USEC_INFINITY = permanent)
  *   -ENXIO         (unban) the address is not banned in that jail / in any jail
+ *   -EOPNOTSUPP    (ban) a prefix for a jail without prefix sets (neither banprefix6 nor aggregate set)
  *   -EBUSY         the daemon is not running (starting or stopping)
  *   -ENOMEM
  * Strings in the info structs are borrowed: valid until the next call into the Manager returns to the

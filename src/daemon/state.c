@@ -6,7 +6,7 @@
 #include "macro.h"
 #include "state.h"
 
-#define STATE_SCHEMA_VERSION 2
+#define STATE_SCHEMA_VERSION 3
 
 struct State {
         sqlite3 *db;
@@ -45,6 +45,26 @@ static const char schema_v2[] =
         "  time_usec INTEGER NOT NULL);"
         "CREATE INDEX IF NOT EXISTS history_address ON history (address, time_usec);"
         "CREATE INDEX IF NOT EXISTS history_time ON history (time_usec);";
+
+/* Version 3: a ban is of a prefix. The key becomes (jail, address, prefixlen) — the host 10.0.0.0 and the
+ * prefix 10.0.0.0/24 are different bans — so the table is rebuilt (SQLite cannot change a primary key);
+ * every row of v2 becomes a host prefix: /128 when the address has a ':', else /32. */
+static const char schema_v3[] =
+        "CREATE TABLE bans_v3 ("
+        "  jail TEXT NOT NULL,"
+        "  address TEXT NOT NULL,"
+        "  prefixlen INTEGER NOT NULL,"
+        "  start_usec INTEGER NOT NULL,"
+        "  end_usec INTEGER NOT NULL,"
+        "  failures INTEGER NOT NULL,"
+        "  ban_count INTEGER NOT NULL,"
+        "  PRIMARY KEY (jail, address, prefixlen));"
+        "INSERT INTO bans_v3 (jail, address, prefixlen, start_usec, end_usec, failures, ban_count) "
+        "  SELECT jail, address, CASE WHEN instr(address, ':') > 0 THEN 128 ELSE 32 END, start_usec, end_usec, "
+        "         failures, ban_count FROM bans;"
+        "DROP TABLE bans;"
+        "ALTER TABLE bans_v3 RENAME TO bans;"
+        "CREATE INDEX bans_end ON bans (end_usec);";
 
 static int errno_from_sqlite(int rc) {
         switch (rc & 0xff) {
@@ -136,8 +156,8 @@ static int state_migrate(State *s, char **ret_error) {
         if (version == STATE_SCHEMA_VERSION)
                 return 0;
 
-        /* Each step in its own transaction: 0 → 1 (a new database), 1 → 2 (ban history). */
-        static const char *const steps[] = { schema_v1, schema_v2 };
+        /* Each step in its own transaction: 0 → 1 (a new database), 1 → 2 (ban history), 2 → 3 (prefixes). */
+        static const char *const steps[] = { schema_v1, schema_v2, schema_v3 };
         for (int v = version; v < STATE_SCHEMA_VERSION; v++) {
                 g_autofree char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
                                                        steps[v], v + 1);
@@ -190,9 +210,9 @@ int state_open(const char *dir, State **ret, char **ret_error) {
         if (r < 0)
                 return r;
 
-        if (prepare(s, "INSERT OR REPLACE INTO bans (jail, address, start_usec, end_usec, failures, ban_count) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &s->put_ban) < 0 ||
-            prepare(s, "DELETE FROM bans WHERE jail = ?1 AND address = ?2", &s->delete_ban) < 0 ||
+        if (prepare(s, "INSERT OR REPLACE INTO bans (jail, address, prefixlen, start_usec, end_usec, failures, "
+                       "ban_count) VALUES (?1, ?2, ?7, ?3, ?4, ?5, ?6)", &s->put_ban) < 0 ||
+            prepare(s, "DELETE FROM bans WHERE jail = ?1 AND address = ?2 AND prefixlen = ?3", &s->delete_ban) < 0 ||
             prepare(s, "DELETE FROM bans WHERE end_usec >= 0 AND end_usec <= ?1", &s->delete_expired) < 0 ||
             prepare(s, "DELETE FROM bans WHERE jail = ?1", &s->delete_jail) < 0 ||
             prepare(s, "INSERT OR REPLACE INTO meta (key, value) VALUES ('cursor', ?1)", &s->set_cursor) < 0 ||
@@ -280,16 +300,25 @@ int state_put_ban(State *s, const Ban *b) {
         sqlite3_bind_int64(s->put_ban, 4, end_to_db(b->end_usec));
         sqlite3_bind_int64(s->put_ban, 5, b->failures);
         sqlite3_bind_int64(s->put_ban, 6, b->ban_count);
+        /* a Ban made by code that only knows hosts has no prefix length: it is a host */
+        sqlite3_bind_int64(s->put_ban, 7, b->prefix.prefixlen ?: (b->address.family == AF_INET ? 32 : 128));
         return step_done(s, s->put_ban);
 }
 
-int state_delete_ban(State *s, const char *jail, const Address *address) {
+int state_delete_ban_prefix(State *s, const char *jail, const AddressPrefix *prefix) {
         char addr[ADDRESS_STRING_MAX];
 
-        (void) address_to_string(address, addr);
+        (void) address_to_string(&prefix->address, addr);
         sqlite3_bind_text(s->delete_ban, 1, jail, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(s->delete_ban, 2, addr, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s->delete_ban, 3, prefix->prefixlen);
         return step_done(s, s->delete_ban);
+}
+
+int state_delete_ban(State *s, const char *jail, const Address *address) {
+        AddressPrefix p = ban_host_prefix(address);
+
+        return state_delete_ban_prefix(s, jail, &p);
 }
 
 int state_delete_expired(State *s, usec_t now) {
@@ -330,7 +359,7 @@ int state_foreach_ban(State *s, usec_t now, state_ban_callback_t cb, void *userd
         unsigned skipped = 0;
         int rc, r, n = 0;
 
-        r = prepare(s, "SELECT jail, address, start_usec, end_usec, failures, ban_count FROM bans "
+        r = prepare(s, "SELECT jail, address, start_usec, end_usec, failures, ban_count, prefixlen FROM bans "
                        "WHERE end_usec < 0 OR end_usec > ?1", &st);
         if (r < 0)
                 return r;
@@ -340,14 +369,19 @@ int state_foreach_ban(State *s, usec_t now, state_ban_callback_t cb, void *userd
                 const char *addr = (const char *) sqlite3_column_text(st, 1);
                 sqlite3_int64 start = sqlite3_column_int64(st, 2), end = sqlite3_column_int64(st, 3);
                 sqlite3_int64 failures = sqlite3_column_int64(st, 4), count = sqlite3_column_int64(st, 5);
-                Address a;
+                sqlite3_int64 prefixlen = sqlite3_column_int64(st, 6);
+                AddressPrefix p;
 
-                if (!jail || !addr || address_parse(addr, &a) < 0 || start < 0 || failures < 0 || count < 0 ||
-                    failures > UINT32_MAX || count > UINT32_MAX) {
+                if (!jail || !addr || address_parse(addr, &p.address) < 0 || start < 0 || failures < 0 ||
+                    count < 0 || failures > UINT32_MAX || count > UINT32_MAX || prefixlen < 1 ||
+                    prefixlen > (p.address.family == AF_INET ? 32 : 128)) {
                         skipped++;
                         continue;
                 }
-                cb(jail, &a, (usec_t) start, end < 0 ? USEC_INFINITY : (usec_t) end, (unsigned) failures,
+                /* a row written by hand may have host bits set below the prefix: nft would mask them too */
+                p.prefixlen = (unsigned) prefixlen;
+                address_mask(&p.address, p.prefixlen);
+                cb(jail, &p, (usec_t) start, end < 0 ? USEC_INFINITY : (usec_t) end, (unsigned) failures,
                    (unsigned) count, userdata);
                 n++;
         }
@@ -360,9 +394,15 @@ int state_foreach_ban(State *s, usec_t now, state_ban_callback_t cb, void *userd
 }
 
 int state_add_history(State *s, const char *jail, const Address *address, usec_t when) {
+        AddressPrefix p = ban_host_prefix(address);
+
+        return state_add_history_prefix(s, jail, &p, when);
+}
+
+int state_add_history_prefix(State *s, const char *jail, const AddressPrefix *prefix, usec_t when) {
         char addr[ADDRESS_STRING_MAX];
 
-        (void) address_to_string(address, addr);
+        (void) address_prefix_to_string(prefix, addr);
         sqlite3_bind_text(s->add_history, 1, jail, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(s->add_history, 2, addr, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(s->add_history, 3, (sqlite3_int64) when);
@@ -370,11 +410,17 @@ int state_add_history(State *s, const char *jail, const Address *address, usec_t
 }
 
 int state_count_history(State *s, const char *jail, const Address *address, usec_t since) {
+        AddressPrefix p = ban_host_prefix(address);
+
+        return state_count_history_prefix(s, jail, &p, since);
+}
+
+int state_count_history_prefix(State *s, const char *jail, const AddressPrefix *prefix, usec_t since) {
         sqlite3_stmt *st = jail ? s->count_history_jail : s->count_history;
         char addr[ADDRESS_STRING_MAX];
         int rc, n = 0;
 
-        (void) address_to_string(address, addr);
+        (void) address_prefix_to_string(prefix, addr);
         sqlite3_bind_text(st, 1, addr, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 2, (sqlite3_int64) since);
         if (jail)

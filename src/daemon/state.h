@@ -35,8 +35,11 @@ int state_begin(State *s);
 int state_commit(State *s);
 void state_rollback(State *s);
 
+/* A ban row is (jail, network address, prefix length): schema v3 added prefixlen, rows of v2 became
+ * host prefixes (/32, /128). */
 int state_put_ban(State *s, const Ban *b);
 int state_delete_ban(State *s, const char *jail, const Address *address);
+int state_delete_ban_prefix(State *s, const char *jail, const AddressPrefix *prefix);
 /* Deletes every ban with an end at or before NOW (permanent bans are kept). Returns the number deleted. */
 int state_delete_expired(State *s, usec_t now);
 /* Deletes every ban of JAIL (a jail that a reload removed). */
@@ -48,13 +51,16 @@ int state_get_cursor(State *s, char **ret);
 
 /* Calls cb for every stored ban whose end is after NOW (or that is permanent). Rows that do not parse are
  * skipped and counted in *ret_skipped (may be NULL). Returns the number of bans passed to cb. */
-typedef void (*state_ban_callback_t)(const char *jail, const Address *address, usec_t start_usec, usec_t end_usec,
-                                     unsigned failures, unsigned ban_count, void *userdata);
+typedef void (*state_ban_callback_t)(const char *jail, const AddressPrefix *prefix, usec_t start_usec,
+                                     usec_t end_usec, unsigned failures, unsigned ban_count, void *userdata);
 int state_foreach_ban(State *s, usec_t now, state_ban_callback_t cb, void *userdata, unsigned *ret_skipped);
 
 /* The history of bans, for escalation: one row per ban. state_count_history() counts the bans of ADDRESS
  * after SINCE, in JAIL or in every jail (NULL). state_prune_history() drops rows at or before BEFORE
- * (dbpurgeage). */
+ * (dbpurgeage). The _prefix variants do the same for a prefix ban (stored as "NET/LEN"; a host prefix is
+ * the bare address, so both name the same rows for hosts). */
 int state_add_history(State *s, const char *jail, const Address *address, usec_t when);
 int state_count_history(State *s, const char *jail, const Address *address, usec_t since);
+int state_add_history_prefix(State *s, const char *jail, const AddressPrefix *prefix, usec_t when);
+int state_count_history_prefix(State *s, const char *jail, const AddressPrefix *prefix, usec_t since);
 int state_prune_history(State *s, usec_t before);

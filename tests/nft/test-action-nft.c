@@ -774,6 +774,205 @@ static void test_invalid(void) {
         g_assert_null(nft_backend_free(NULL));
 }
 
+/* ---- prefixes (interval sets) ---- */
+
+static const NftJailSpec jails_prefix[] = {
+        { .name = "sshd", .ports = ports_ssh, .n_ports = 1, .protocol = PROTOCOL_TCP, .blocktype = BLOCK_TYPE_DROP,
+          .prefixes = true },
+        { .name = "web", .ports = ports_multi, .n_ports = 3, .protocol = PROTOCOL_TCP, .blocktype = BLOCK_TYPE_DROP },
+};
+
+static AddressPrefix prefix(const char *s) {
+        AddressPrefix p;
+
+        g_assert_cmpint(address_prefix_parse(s, &p), ==, 0);
+        return p;
+}
+
+static void ban_prefix(NftBackend *b, const char *jail, const char *p, usec_t timeout) {
+        AddressPrefix x = prefix(p);
+
+        g_assert_cmpint(nft_backend_queue_ban_prefix(b, jail, &x, timeout), ==, 0);
+}
+
+static void unban_prefix(NftBackend *b, const char *jail, const char *p) {
+        AddressPrefix x = prefix(p);
+
+        g_assert_cmpint(nft_backend_queue_unban_prefix(b, jail, &x), ==, 0);
+}
+
+/* Whether the kernel matches ADDRESS against SET (nft get element: for an interval set, the element that
+ * contains it). */
+static bool kernel_matches(const char *set, const char *address) {
+        g_autofree char *cmd = g_strdup_printf("get element inet " TABLE " %s { %s }", set, address);
+        int r = nft_run_cmd_from_buffer(text_ctx, cmd);
+
+        (void) nft_ctx_get_output_buffer(text_ctx);
+        (void) nft_ctx_get_error_buffer(text_ctx);
+        return r == 0;
+}
+
+static void test_prefix_setup(void) {
+        NftBackend *b = backend_new_clean();
+        g_autofree char *reason = NULL;
+        json_t *j, *sets, *s, *expected;
+
+        setup_ok(b, jails_prefix, ELEMENTSOF(jails_prefix));
+        j = nft_json_list("table inet " TABLE);
+        g_assert_nonnull(j);
+        sets = objects_of(j, "set");
+        /* sshd: two plain and two interval sets; web (no prefixes): its two plain sets only */
+        g_assert_cmpuint(json_array_size(sets), ==, 6);
+        g_assert_null(find_named(sets, "web_v4net"));
+        for (int k = 0; k < 2; k++) {
+                const char *name = k == 0 ? "sshd_v4net" : "sshd_v6net";
+
+                expected = json_pack("{s:s,s:s,s:s,s:s,s:[s,s]}", "family", "inet", "name", name, "table", TABLE,
+                                     "type", k == 0 ? "ipv4_addr" : "ipv6_addr", "flags", "interval", "timeout");
+                s = find_named(sets, name);
+                g_assert_nonnull(s);
+                assert_json_equal(s, expected);
+                json_decref(expected);
+        }
+        json_decref(sets);
+        json_decref(j);
+        check_rules_golden(jails_prefix, ELEMENTSOF(jails_prefix), "rules-prefix.json");
+
+        /* check_rules_golden() deleted the table: set up again; verify knows the interval sets */
+        setup_ok(b, jails_prefix, ELEMENTSOF(jails_prefix));
+        g_assert_cmpint(nft_backend_verify(b, jails_prefix, ELEMENTSOF(jails_prefix), &reason), ==, 1);
+        /* an interval set gone (with the rules that used it) is noticed */
+        nft_text("flush chain inet " TABLE " input");
+        nft_text("delete set inet " TABLE " sshd_v6net");
+        g_assert_cmpint(nft_backend_verify(b, jails_prefix, ELEMENTSOF(jails_prefix), &reason), ==, 0);
+        g_assert_cmpstr(reason, ==, "set sshd_v6net is gone");
+        g_clear_pointer(&reason, g_free);
+        setup_ok(b, jails_prefix, ELEMENTSOF(jails_prefix));
+        g_assert_cmpint(nft_backend_verify(b, jails_prefix, ELEMENTSOF(jails_prefix), &reason), ==, 1);
+        /* a jail that stops banning prefixes loses its interval sets; verify against the old specs says so */
+        NftJailSpec plain[ELEMENTSOF(jails_prefix)];
+        memcpy(plain, jails_prefix, sizeof(plain));
+        plain[0].prefixes = false;
+        setup_ok(b, plain, ELEMENTSOF(plain));
+        g_assert_false(set_exists("sshd_v4net"));
+        g_assert_cmpint(nft_backend_verify(b, plain, ELEMENTSOF(plain), NULL), ==, 1);
+        g_assert_cmpint(nft_backend_verify(b, jails_prefix, ELEMENTSOF(jails_prefix), &reason), ==, 0);
+        g_assert_cmpstr(reason, ==, "set sshd_v4net is gone");
+        g_assert_cmpint(nft_backend_delete_table(b, NULL), ==, 0);
+        nft_backend_free(b);
+}
+
+static void test_prefix_ban(void) {
+        NftBackend *b = backend_new_clean();
+        Listing l = {};
+        usec_t t = 0;
+
+        setup_ok(b, jails_prefix, ELEMENTSOF(jails_prefix));
+        ban_prefix(b, "sshd", "2001:db8:0:1::/64", 600 * USEC_PER_SEC);
+        ban_prefix(b, "sshd", "198.51.100.7/24", USEC_INFINITY); /* host bits are masked */
+        ban_prefix(b, "sshd", "192.0.2.9/32", 60 * USEC_PER_SEC); /* a host prefix: the plain set */
+        g_assert_cmpuint(nft_backend_queued(b), ==, 3);
+        commit_ok(b);
+
+        /* a neighbour of the banned /64 is matched, an address of the next /64 is not */
+        g_assert_true(kernel_matches("sshd_v6net", "2001:db8:0:1::99"));
+        g_assert_true(kernel_matches("sshd_v6net", "2001:db8:0:1:ffff:ffff:ffff:ffff"));
+        g_assert_false(kernel_matches("sshd_v6net", "2001:db8:0:2::1"));
+        g_assert_true(kernel_matches("sshd_v4net", "198.51.100.200"));
+        g_assert_false(kernel_matches("sshd_v4net", "198.51.101.1"));
+        g_assert_true(kernel_matches("sshd_v4", "192.0.2.9"));
+        g_assert_false(kernel_matches("sshd_v4net", "192.0.2.9"));
+
+        listing_get(b, "sshd", &l);
+        g_assert_cmpuint(l.n, ==, 3);
+        g_assert_true(listing_find(&l, "2001:db8:0:1::/64", &t));
+        g_assert_cmpuint(t, >, 590 * USEC_PER_SEC);
+        g_assert_cmpuint(t, <=, 600 * USEC_PER_SEC);
+        g_assert_true(listing_find(&l, "198.51.100.0/24", &t));
+        g_assert_cmpuint(t, ==, USEC_INFINITY);
+        g_assert_true(listing_find(&l, "192.0.2.9", NULL));
+        listing_done(&l);
+
+        /* a jail without interval sets cannot take a prefix; hosts still work there */
+        AddressPrefix p = prefix("2001:db8::/64");
+        g_assert_cmpint(nft_backend_queue_ban_prefix(b, "web", &p, USEC_INFINITY), ==, -EOPNOTSUPP);
+        g_assert_cmpuint(nft_backend_queued(b), ==, 0);
+
+        /* unban of a prefix */
+        unban_prefix(b, "sshd", "198.51.100.0/24");
+        commit_ok(b);
+        g_assert_false(kernel_matches("sshd_v4net", "198.51.100.200"));
+
+        g_assert_cmpint(nft_backend_delete_table(b, NULL), ==, 0);
+        nft_backend_free(b);
+}
+
+static void test_prefix_subsume(void) {
+        NftBackend *b = backend_new_clean();
+        Listing l = {};
+
+        setup_ok(b, jails_prefix, ELEMENTSOF(jails_prefix));
+        ban_prefix(b, "sshd", "2001:db8:0:1::/64", 600 * USEC_PER_SEC);
+        ban_prefix(b, "sshd", "2001:db8:0:2::/64", 600 * USEC_PER_SEC);
+        commit_ok(b);
+
+        /* the /48 overlaps both /64s: the kernel refuses it while they are there ... */
+        ban_prefix(b, "sshd", "2001:db8::/48", 900 * USEC_PER_SEC);
+        g_autofree char *error = NULL;
+        g_assert_cmpint(nft_backend_commit(b, &error), ==, 1);
+        g_test_message("overlap refused: %s", error);
+        g_assert_nonnull(error);
+
+        /* ... and takes it in the batch that deletes them: the deletes go first, whatever the queue order */
+        ban_prefix(b, "sshd", "2001:db8::/48", 900 * USEC_PER_SEC);
+        ban_prefix(b, "sshd", "2001:db8:0:3::/64", 900 * USEC_PER_SEC); /* this batch bans it ... */
+        unban_prefix(b, "sshd", "2001:db8:0:1::/64");
+        unban_prefix(b, "sshd", "2001:db8:0:2::/64");
+        unban_prefix(b, "sshd", "2001:db8:0:3::/64"); /* ... and unbans it: nothing is sent for it */
+        commit_ok(b);
+        listing_get(b, "sshd", &l);
+        g_assert_cmpuint(l.n, ==, 1);
+        g_assert_true(listing_find(&l, "2001:db8::/48", NULL));
+        listing_done(&l);
+        g_assert_true(kernel_matches("sshd_v6net", "2001:db8:0:ffff::1"));
+
+        /* a batch of nothing but a cancelled pair sends nothing and leaves the queue empty */
+        ban_prefix(b, "sshd", "203.0.113.0/24", USEC_INFINITY);
+        unban_prefix(b, "sshd", "203.0.113.0/24");
+        commit_ok(b);
+        g_assert_false(kernel_matches("sshd_v4net", "203.0.113.1"));
+
+        g_assert_cmpint(nft_backend_delete_table(b, NULL), ==, 0);
+        nft_backend_free(b);
+}
+
+/* 10,000 prefixes in one batch: one "add element" command per set. Queued one add per element,
+ * libnftables 1.0.6 would re-read the interval set every time (quadratic: ~155 s for 10,000). */
+static void test_prefix_batch(void) {
+        NftBackend *b = backend_new_clean();
+        Listing l = {};
+        usec_t t0;
+
+        setup_ok(b, jails_prefix, ELEMENTSOF(jails_prefix));
+        for (unsigned i = 0; i < 10000; i++) {
+                g_autofree char *p = i % 2 == 0 ? g_strdup_printf("10.%u.%u.0/24", i / 256, i % 256)
+                                                : g_strdup_printf("2001:db8:%x::/48", i);
+
+                ban_prefix(b, "sshd", p, 3600 * USEC_PER_SEC);
+        }
+        t0 = g_get_monotonic_time();
+        commit_ok(b);
+        g_test_message("10,000 prefix bans in one batch: %.3f s", (double) (g_get_monotonic_time() - t0) / 1e6);
+        /* far from the quadratic one-by-one cost */
+        g_assert_cmpint(g_get_monotonic_time() - t0, <, 20 * G_USEC_PER_SEC);
+        listing_get(b, "sshd", &l);
+        g_assert_cmpuint(l.n, ==, 10000);
+        g_assert_true(listing_find(&l, "10.39.14.0/24", NULL));
+        listing_done(&l);
+        g_assert_cmpint(nft_backend_delete_table(b, NULL), ==, 0);
+        nft_backend_free(b);
+}
+
 int main(int argc, char *argv[]) {
         int r;
 
@@ -810,6 +1009,10 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/nft/v4-mapped", test_v4_mapped);
         g_test_add_func("/nft/name-roundtrip", test_name_roundtrip);
         g_test_add_func("/nft/invalid", test_invalid);
+        g_test_add_func("/nft/prefix-setup", test_prefix_setup);
+        g_test_add_func("/nft/prefix-ban", test_prefix_ban);
+        g_test_add_func("/nft/prefix-subsume", test_prefix_subsume);
+        g_test_add_func("/nft/prefix-batch", test_prefix_batch);
 
         r = g_test_run();
 

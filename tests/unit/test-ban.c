@@ -3,6 +3,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "aggregate.h"
 #include "ban.h"
 
 #define T0 (1700000000ULL * USEC_PER_SEC)
@@ -43,10 +44,10 @@ static void seen_cb(const Ban *b, void *userdata) {
 
         if (b->end_usec == USEC_INFINITY)
                 g_ptr_array_add(s->texts, g_strdup_printf("%s %s perm", b->jail,
-                                                          address_to_string(&b->address, buf)));
+                                                          address_prefix_to_string(&b->prefix, buf)));
         else
                 g_ptr_array_add(s->texts, g_strdup_printf("%s %s %" G_GUINT64_FORMAT, b->jail,
-                                                          address_to_string(&b->address, buf),
+                                                          address_prefix_to_string(&b->prefix, buf),
                                                           (guint64) ((b->end_usec - T0) / USEC_PER_SEC)));
 }
 
@@ -390,6 +391,97 @@ static void test_many(void) {
         ban_table_free(t); /* with the permanent ones still in it */
 }
 
+static AddressPrefix pfx(const char *s) {
+        AddressPrefix p;
+
+        g_assert_cmpint(address_prefix_parse(s, &p), ==, 0);
+        return p;
+}
+
+static void test_prefixes(void) {
+        BanTable *t = ban_table_new();
+        AddressPrefix net4 = pfx("198.51.100.0/24"), net6 = pfx("2001:db8:0:1::/64"), host6 = pfx("2001:db8:0:1::");
+        Address a6 = addr("2001:db8:0:1::");
+        Ban *b = NULL;
+        Seen s;
+
+        /* a prefix and the host of its network address are two bans */
+        g_assert_cmpint(ban_table_add_prefix(t, "sshd", &net6, AT(0), AT(100), 3, &b), ==, 1);
+        g_assert_nonnull(b);
+        g_assert_cmpuint(b->prefix.prefixlen, ==, 64);
+        g_assert_false(ban_is_host(b));
+        g_assert_null(ban_table_get(t, "sshd", &a6));
+        g_assert_cmpint(ban_table_add(t, "sshd", &a6, AT(0), AT(50), 3, &b), ==, 1);
+        g_assert_true(ban_is_host(b));
+        g_assert_true(ban_table_get_prefix(t, "sshd", &host6) == ban_table_get(t, "sshd", &a6));
+        g_assert_cmpint(ban_table_add_prefix(t, "sshd", &net4, AT(0), USEC_INFINITY, 5, NULL), ==, 1);
+        g_assert_cmpuint(ban_table_size(t), ==, 3);
+        g_assert_cmpuint(ban_table_count_jail(t, "sshd"), ==, 3);
+
+        /* dedupe and extension work on prefixes as on hosts */
+        g_assert_cmpint(ban_table_add_prefix(t, "sshd", &net6, AT(0), AT(80), 3, &b), ==, 0);
+        g_assert_cmpuint(b->end_usec, ==, AT(100));
+        g_assert_cmpint(ban_table_add_prefix(t, "sshd", &net6, AT(0), AT(200), 3, &b), ==, 0);
+        g_assert_cmpuint(b->end_usec, ==, AT(200));
+
+        /* the same prefix in another jail, or another length, is another ban */
+        AddressPrefix net6_48 = pfx("2001:db8::/48");
+        g_assert_null(ban_table_get_prefix(t, "web", &net6));
+        g_assert_null(ban_table_get_prefix(t, "sshd", &net6_48));
+
+        /* expiry in order of end, prefixes printed in CIDR form */
+        seen_init(&s);
+        g_assert_cmpuint(ban_table_expire(t, AT(1000), seen_cb, &s), ==, 2);
+        g_autofree char *j = seen_join(&s, false);
+        g_assert_cmpstr(j, ==, "sshd 2001:db8:0:1:: 50,sshd 2001:db8:0:1::/64 200");
+        g_assert_true(s.ordered);
+        seen_done(&s);
+
+        /* removing the prefix leaves nothing of it; the host API does not see a prefix */
+        g_assert_cmpint(ban_table_remove(t, "sshd", &net4.address), ==, 0);
+        g_assert_cmpint(ban_table_remove_prefix(t, "sshd", &net4), ==, 1);
+        g_assert_cmpuint(ban_table_size(t), ==, 0);
+        g_assert_cmpuint(ban_table_count_jail(t, "sshd"), ==, 0);
+        ban_table_free(t);
+}
+
+static void test_aggregate(void) {
+        PrefixCounter *c = prefix_counter_new(2);
+        AddressPrefix agg = pfx("198.51.100.0/24"), agg6 = pfx("2001:db8::/48");
+        AddressPrefix h1 = pfx("198.51.100.1"), h2 = pfx("198.51.100.2"), h3 = pfx("198.51.100.3");
+        AddressPrefix h4 = pfx("198.51.100.4");
+        AddressPrefix n1 = pfx("2001:db8:0:1::/64"), n2 = pfx("2001:db8:0:2::/64"), out = pfx("192.0.2.1");
+        const usec_t W = 3600 * USEC_PER_SEC;
+
+        /* distinct members count; the same one again does not */
+        g_assert_cmpint(prefix_counter_record(c, "sshd", &agg, &h1, AT(0), W, 3), ==, 1);
+        g_assert_cmpint(prefix_counter_record(c, "sshd", &agg, &h1, AT(10), W, 3), ==, 1);
+        g_assert_cmpint(prefix_counter_record(c, "sshd", &agg, &h2, AT(20), W, 3), ==, 2);
+        /* a member outside the prefix is refused */
+        g_assert_cmpint(prefix_counter_record(c, "sshd", &agg, &out, AT(20), W, 3), ==, -EINVAL);
+        /* another jail counts on its own */
+        g_assert_cmpint(prefix_counter_record(c, "web", &agg, &h3, AT(20), W, 3), ==, 1);
+        g_assert_cmpuint(prefix_counter_size(c), ==, 2);
+        /* h1 (refreshed at 10 s) leaves the window at 3610 s; h2 still counts */
+        g_assert_cmpint(prefix_counter_record(c, "sshd", &agg, &h3, AT(3615), W, 3), ==, 2);
+        g_assert_cmpint(prefix_counter_record(c, "sshd", &agg, &h1, AT(3616), W, 3), ==, 3);
+        /* more distinct members than COUNT: stays at COUNT */
+        g_assert_cmpint(prefix_counter_record(c, "sshd", &agg, &h4, AT(3617), W, 3), ==, 3);
+        /* forgotten after the prefix was banned: counting starts again */
+        g_assert_cmpint(prefix_counter_forget(c, "sshd", &agg), ==, 1);
+        g_assert_cmpint(prefix_counter_forget(c, "sshd", &agg), ==, 0);
+        g_assert_cmpint(prefix_counter_record(c, "sshd", &agg, &h1, AT(3618), W, 3), ==, 1);
+
+        /* IPv6 /64 members of a /48; the cap (2 prefixes) drops the least recently touched ("web") */
+        g_assert_cmpint(prefix_counter_record(c, "sshd", &agg6, &n1, AT(0), W, 2), ==, 1);
+        g_assert_cmpuint(prefix_counter_size(c), ==, 2);
+        g_assert_cmpuint(prefix_counter_evicted(c), ==, 1);
+        g_assert_cmpint(prefix_counter_record(c, "sshd", &agg6, &n2, AT(1), W, 2), ==, 2);
+        g_assert_cmpint(prefix_counter_record(c, "web", &agg, &h3, AT(30), W, 3), ==, 1); /* forgotten: 1 again */
+        g_assert_cmpuint(prefix_counter_evicted(c), ==, 2);
+        prefix_counter_free(c);
+}
+
 int main(int argc, char *argv[]) {
         g_test_init(&argc, &argv, NULL);
 
@@ -399,6 +491,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/ban/remove", test_remove);
         g_test_add_func("/ban/foreach", test_foreach);
         g_test_add_func("/ban/many", test_many);
+        g_test_add_func("/ban/prefixes", test_prefixes);
+        g_test_add_func("/ban/aggregate", test_aggregate);
 
         return g_test_run();
 }

@@ -755,6 +755,66 @@ static void test_config_jail_names(void) {
         }
 }
 
+static void test_config_prefix_keys(void) {
+        g_autoptr(GError) gerror = NULL;
+        g_autofree char *dir = g_dir_make_tmp("test-config-XXXXXX", &gerror), *jails = NULL, *good = NULL,
+                        *bad = NULL, *expected = NULL, *cmd = NULL;
+        ConfigPaths paths = {};
+        char *error = NULL;
+        Config *c = NULL;
+
+        g_assert_no_error(gerror);
+        jails = g_build_filename(dir, "jails", NULL);
+        g_assert_cmpint(g_mkdir(jails, 0755), ==, 0);
+        good = g_build_filename(jails, "good.conf", NULL);
+        bad = g_build_filename(jails, "bad.conf", NULL);
+        paths.config_dir = dir;
+
+        /* defaults, and every key set */
+        g_assert_true(g_file_set_contents(good,
+                                          "[plain]\nenabled = false\n"
+                                          "[wide]\nenabled = false\nbanprefix6 = 64\naggregate = yes\naggregate.count = 3\n"
+                                          "aggregate.window = 30m\naggregate.prefix4 = 16\naggregate.prefix6 = 40\n", -1, NULL));
+        g_assert_cmpint(config_load(&paths, &c, &error), ==, 0);
+        const JailConfig *p = find_jail(c, "plain"), *w = find_jail(c, "wide");
+        g_assert_cmpuint(p->banprefix6, ==, 128);
+        g_assert_false(p->aggregate);
+        g_assert_cmpuint(p->aggregate_count, ==, 5);
+        g_assert_cmpuint(p->aggregate_window_usec, ==, USEC_PER_HOUR);
+        g_assert_cmpuint(p->aggregate_prefix4, ==, 24);
+        g_assert_cmpuint(p->aggregate_prefix6, ==, 48);
+        g_assert_false(jail_config_bans_prefixes(p));
+        g_assert_cmpuint(w->banprefix6, ==, 64);
+        g_assert_true(w->aggregate);
+        g_assert_cmpuint(w->aggregate_count, ==, 3);
+        g_assert_cmpuint(w->aggregate_window_usec, ==, 30 * USEC_PER_MINUTE);
+        g_assert_cmpuint(w->aggregate_prefix4, ==, 16);
+        g_assert_cmpuint(w->aggregate_prefix6, ==, 40);
+        g_assert_true(jail_config_bans_prefixes(w));
+        c = config_free(c);
+
+        /* every error with its FILE:LINE */
+        g_assert_true(g_file_set_contents(bad,
+                                          "[b1]\nbanprefix6 = 0\naggregate = sometimes\naggregate.count = 1\n"
+                                          "aggregate.window = 0\naggregate.prefix4 = 32\naggregate.prefix6 = 128\n"
+                                          "[b2]\nbanprefix6 = 48\naggregate = true\n", -1, NULL));
+        expected = g_strdup_printf(
+                "%1$s:2: invalid banprefix6 '0' (an integer from 1 to 128)\n"
+                "%1$s:4: invalid aggregate.count '1' (an integer from 2 to 1000)\n"
+                "%1$s:6: invalid aggregate.prefix4 '32' (an integer from 1 to 31)\n"
+                "%1$s:7: invalid aggregate.prefix6 '128' (an integer from 1 to 127)\n"
+                "%1$s:3: invalid aggregate 'sometimes'\n"
+                "%1$s:5: invalid aggregate.window '0'\n"
+                "%1$s:8: aggregate.prefix6 = 48 must be shorter than banprefix6 = 48",
+                bad);
+        g_assert_cmpint(config_load(&paths, &c, &error), ==, -EINVAL);
+        g_assert_cmpstr(error, ==, expected);
+        free(error);
+
+        cmd = g_strdup_printf("rm -rf '%s'", dir);
+        g_assert_cmpint(system(cmd), ==, 0);
+}
+
 static void test_enums(void) {
         g_assert_cmpstr(protocol_to_string(PROTOCOL_UDP), ==, "udp");
         g_assert_cmpint(protocol_from_string("all"), ==, PROTOCOL_ALL);
@@ -781,6 +841,7 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/config/errors", test_config_errors);
         g_test_add_func("/config/jail-names", test_config_jail_names);
         g_test_add_func("/config/enums", test_enums);
+        g_test_add_func("/config/prefix-keys", test_config_prefix_keys);
 
         return g_test_run();
 }

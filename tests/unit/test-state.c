@@ -24,16 +24,16 @@ static void remove_dir(char *d) {
 static Ban make_ban(const char *jail, const char *addr, usec_t start, usec_t end) {
         Ban b = { .jail = (char *) jail, .start_usec = start, .end_usec = end, .failures = 5, .ban_count = 1 };
 
-        g_assert_cmpint(address_parse(addr, &b.address), ==, 0);
+        g_assert_cmpint(address_prefix_parse(addr, &b.prefix), ==, 0);
         return b;
 }
 
-static void collect(const char *jail, const Address *a, usec_t start, usec_t end, unsigned failures,
+static void collect(const char *jail, const AddressPrefix *a, usec_t start, usec_t end, unsigned failures,
                     unsigned ban_count, void *userdata) {
         char buf[ADDRESS_STRING_MAX];
 
         g_ptr_array_add(userdata, g_strdup_printf("%s %s %" G_GUINT64_FORMAT " %s %u %u", jail,
-                                                  address_to_string(a, buf), start,
+                                                  address_prefix_to_string(a, buf), start,
                                                   end == USEC_INFINITY ? "permanent" : "timed", failures, ban_count));
 }
 
@@ -159,6 +159,100 @@ static void test_migration(void) {
         remove_dir(dir);
 }
 
+static void test_prefixes(void) {
+        char *dir = make_dir();
+        State *s = NULL;
+        AddressPrefix p;
+
+        g_assert_cmpint(state_open(dir, &s, NULL), ==, 0);
+        /* the host 2001:db8:0:1:: and the prefix 2001:db8:0:1::/64 are different rows */
+        Ban b1 = make_ban("sshd", "2001:db8:0:1::", 10, 5000), b2 = make_ban("sshd", "2001:db8:0:1::/64", 20, 5000),
+            b3 = make_ban("sshd", "198.51.100.0/24", 30, USEC_INFINITY), b4 = make_ban("sshd", "198.51.100.0", 40, 5000);
+        g_assert_cmpint(state_put_ban(s, &b1), ==, 1);
+        g_assert_cmpint(state_put_ban(s, &b2), ==, 1);
+        g_assert_cmpint(state_put_ban(s, &b3), ==, 1);
+        g_assert_cmpint(state_put_ban(s, &b4), ==, 1);
+        g_autoptr(GPtrArray) l = list(s, 100);
+        g_assert_cmpuint(l->len, ==, 4);
+        g_assert_cmpstr(l->pdata[0], ==, "sshd 198.51.100.0 40 timed 5 1");
+        g_assert_cmpstr(l->pdata[1], ==, "sshd 198.51.100.0/24 30 permanent 5 1");
+        g_assert_cmpstr(l->pdata[2], ==, "sshd 2001:db8:0:1:: 10 timed 5 1");
+        g_assert_cmpstr(l->pdata[3], ==, "sshd 2001:db8:0:1::/64 20 timed 5 1");
+
+        /* deleting the prefix leaves the host of the same network address */
+        g_assert_cmpint(state_delete_ban_prefix(s, "sshd", &b2.prefix), ==, 1);
+        g_assert_cmpint(state_delete_ban_prefix(s, "sshd", &b2.prefix), ==, 0);
+        g_autoptr(GPtrArray) l2 = list(s, 100);
+        g_assert_cmpuint(l2->len, ==, 3);
+        g_assert_cmpstr(l2->pdata[2], ==, "sshd 2001:db8:0:1:: 10 timed 5 1");
+
+        /* the history of a prefix is its own: a prefix ban escalates like a host's */
+        g_assert_cmpint(address_prefix_parse("198.51.100.0/24", &p), ==, 0);
+        g_assert_cmpint(state_add_history_prefix(s, "sshd", &p, 100), ==, 1);
+        g_assert_cmpint(state_count_history_prefix(s, "sshd", &p, 0), ==, 1);
+        g_assert_cmpint(state_count_history(s, "sshd", &b4.address, 0), ==, 0);
+        state_free(s);
+        remove_dir(dir);
+}
+
+static void test_migration_v2(void) {
+        /* a version 2 database (as written before prefixes) is rebuilt: every ban becomes a host prefix, the
+         * history stays */
+        char *dir = make_dir();
+        g_autofree char *path = g_build_filename(dir, STATE_DB_NAME, NULL);
+        State *s = NULL;
+        sqlite3 *db;
+        Address a;
+
+        g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+        g_assert_cmpint(sqlite3_exec(db,
+                                     "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
+                                     "CREATE TABLE bans (jail TEXT NOT NULL, address TEXT NOT NULL, start_usec INTEGER "
+                                     "NOT NULL, end_usec INTEGER NOT NULL, failures INTEGER NOT NULL, ban_count "
+                                     "INTEGER NOT NULL, PRIMARY KEY (jail, address));"
+                                     "CREATE INDEX bans_end ON bans (end_usec);"
+                                     "CREATE TABLE history (jail TEXT NOT NULL, address TEXT NOT NULL, time_usec "
+                                     "INTEGER NOT NULL);"
+                                     "CREATE INDEX history_address ON history (address, time_usec);"
+                                     "CREATE INDEX history_time ON history (time_usec);"
+                                     "INSERT INTO bans VALUES ('sshd', '192.0.2.9', 1, -1, 5, 1);"
+                                     "INSERT INTO bans VALUES ('sshd', '2001:db8::7', 2, 5000, 6, 2);"
+                                     "INSERT INTO history VALUES ('sshd', '2001:db8::7', 2);"
+                                     "INSERT INTO meta VALUES ('cursor', 's=xyz');"
+                                     "PRAGMA user_version = 2;",
+                                     NULL, NULL, NULL), ==, SQLITE_OK);
+        sqlite3_close(db);
+
+        g_assert_cmpint(state_open(dir, &s, NULL), ==, 0);
+        g_autoptr(GPtrArray) l = list(s, 1000);
+        g_assert_cmpuint(l->len, ==, 2);
+        g_assert_cmpstr(l->pdata[0], ==, "sshd 192.0.2.9 1 permanent 5 1");
+        g_assert_cmpstr(l->pdata[1], ==, "sshd 2001:db8::7 2 timed 6 2");
+        g_assert_cmpint(address_parse("2001:db8::7", &a), ==, 0);
+        g_assert_cmpint(state_count_history(s, "sshd", &a, 0), ==, 1);
+        g_autofree char *cursor = NULL;
+        g_assert_cmpint(state_get_cursor(s, &cursor), ==, 0);
+        g_assert_cmpstr(cursor, ==, "s=xyz");
+        /* a migrated row is deleted by its host prefix */
+        g_assert_cmpint(state_delete_ban(s, "sshd", &a), ==, 1);
+        state_free(s);
+
+        /* the file says version 3 now, with the prefixlen column */
+        g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+        sqlite3_stmt *st = NULL;
+        g_assert_cmpint(sqlite3_prepare_v2(db, "SELECT prefixlen FROM bans WHERE address = '192.0.2.9'", -1, &st,
+                                           NULL), ==, SQLITE_OK);
+        g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+        g_assert_cmpint(sqlite3_column_int(st, 0), ==, 32);
+        sqlite3_finalize(st);
+        g_assert_cmpint(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), ==, SQLITE_OK);
+        g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+        g_assert_cmpint(sqlite3_column_int(st, 0), ==, 3);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        remove_dir(dir);
+}
+
 static void test_corrupt(void) {
         char *dir = make_dir();
         g_autofree char *path = g_build_filename(dir, STATE_DB_NAME, NULL), *error = NULL, *moved = NULL;
@@ -215,6 +309,8 @@ int main(int argc, char *argv[]) {
         g_test_add_func("/state/roundtrip", test_roundtrip);
         g_test_add_func("/state/history", test_history);
         g_test_add_func("/state/migration", test_migration);
+        g_test_add_func("/state/prefixes", test_prefixes);
+        g_test_add_func("/state/migration-v2", test_migration_v2);
         g_test_add_func("/state/corrupt", test_corrupt);
         g_test_add_func("/state/newer-schema", test_newer_schema);
         g_test_add_func("/state/unusable-dir", test_unusable_dir);
