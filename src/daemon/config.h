@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <glib.h>
+
 #include "addr.h"
 #include "filter.h"
 #include "time-util.h"
@@ -94,6 +96,10 @@ typedef struct JailConfig {
          * buffers and the matched lines kept per ban come later. */
         unsigned maxlines;
         unsigned maxmatches;
+
+        /* The jail's "action =" list (action-spec.h): ActionSpec *, in order, without the built-in nft
+         * ban (always on). Empty when the jail has none. */
+        GPtrArray *actions;
 } JailConfig;
 
 /* fail2ban's default bantime.formula */
