@@ -98,7 +98,7 @@ char *action_spec_fingerprint(const ActionSpec *s) {
 /* ---- the list syntax ------------------------------------------------------------------------- */
 
 static bool name_char(char c) {
-        return g_ascii_isalnum(c) || strchr("_.-", c);
+        return g_ascii_isalnum(c) || (c != '\0' && strchr("_.-", c));
 }
 
 /* Parses "key=value, key2="quoted, value"" up to the closing ']' at *p; advances *p past it. */
