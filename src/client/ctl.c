@@ -22,7 +22,9 @@ static void help(void) {
                "      [--since=TIME] [--until=TIME] [--print-all-matched|--print-all-missed|\n"
                "      --print-all-ignored]   or, for one line:\n"
                "      --message=TEXT [--identifier=IDENT] [--hostname=HOST] [--pid=PID]\n"
-               "      (exit status 1 when the message does not match)\n\n"
+               "      (exit status 1 when the message does not match)\n"
+               "  test-action JAIL ACTION ADDRESS [--message=MATCHED-LINE]\n"
+               "                               Run the ban hook of one action of JAIL once\n\n"
                "Options:\n"
                "  -h --help               Show this help\n"
                "     --version            Show the version\n"
@@ -52,6 +54,7 @@ static const struct {
 } verbs[] = {
         { "check-config", verb_check_config },
         { "import-fail2ban", verb_import_fail2ban },
+        { "test-action", verb_test_action },
         { "test-filter", verb_test_filter },
 };
 

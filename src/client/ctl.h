@@ -45,3 +45,4 @@ ConfigPaths ctl_config_paths(const CtlOptions *o);
 int verb_test_filter(int n_args, char **args, const CtlOptions *o);
 int verb_check_config(int n_args, char **args, const CtlOptions *o);
 int verb_import_fail2ban(int n_args, char **args, const CtlOptions *o);
+int verb_test_action(int n_args, char **args, const CtlOptions *o);

@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "action-spec.h"
 #include "config-internal.h"
 #include "expr.h"
 #include "filter-load.h"
@@ -72,6 +73,8 @@ JailConfig *jail_config_free(JailConfig *j) {
         free(j->journalmatch_file);
         free(j->bantime_formula);
         free(j->bantime_multipliers);
+        if (j->actions)
+                g_ptr_array_unref(j->actions);
         free(j);
         return NULL;
 }
@@ -271,12 +274,12 @@ static const char *const jail_keys[] = {
         "protocol", "blocktype", "journalmatch", "maxtracked", "bantime.increment", "bantime.factor",
         "bantime.formula", "bantime.multipliers", "bantime.maxtime", "bantime.rndtime", "bantime.overalljails",
         "dbpurgeage", "maxlines", "maxmatches", "banprefix6", "aggregate", "aggregate.count", "aggregate.window",
-        "aggregate.prefix4", "aggregate.prefix6",
+        "aggregate.prefix4", "aggregate.prefix6", "action",
 };
 
 /* fail2ban jail options that we accept but do not act on yet. Prefixes end in '.' or '_'. */
 static const char *const jail_keys_unsupported[] = {
-        "action", "banaction", "banaction_allports", "logpath", "backend", "usedns", "chain", "logencoding",
+        "banaction", "banaction_allports", "logpath", "backend", "usedns", "chain", "logencoding",
         "mta", "destemail", "sender", "sendername", "ignorecommand", "ignorecache",
         "datepattern", "failregex", "ignoreregex", "prefregex", "mode", "dbfile", "skip_if_nologs",
         "fail2ban_agent", "action_", "banaction.",
@@ -647,6 +650,19 @@ int jail_parse(JailParser *p, JailConfig **ret) {
                         j->journalmatch = TAKE_PTR(journalmatch);
                         j->journalmatch_file = g_strdup(file);
                         j->journalmatch_line = line;
+                }
+        }
+        if (!p->fail2ban) {
+                /* action = name[args] …: action-spec.c parses it, definitions in actions/NAME.conf */
+                GET(action, "\n");
+                if (k > 0) {
+                        const char *dirs[] = { p->paths->config_dir, p->paths->vendor_dir, NULL };
+
+                        if (!dirs[0])
+                                dirs[0] = dirs[1], dirs[1] = NULL;
+                        r = action_specs_parse(action, file, line, dirs, p->errors, &j->actions);
+                        if (r < 0)
+                                ok = r;
                 }
         }
 #undef GET

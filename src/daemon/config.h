@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <glib.h>
+
 #include "addr.h"
 #include "filter.h"
 #include "time-util.h"
@@ -110,6 +112,10 @@ typedef struct JailConfig {
         usec_t aggregate_window_usec;
         unsigned aggregate_prefix4;
         unsigned aggregate_prefix6;
+
+        /* The jail's "action =" list (action-spec.h): ActionSpec *, in order, without the built-in nft
+         * ban (always on). Empty when the jail has none. */
+        GPtrArray *actions;
 } JailConfig;
 
 #define BANPREFIX6_OFF 128U

@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "action-manager.h"
 #include "build-config.h"
 #include "log.h"
 #include "manager.h"
@@ -116,9 +117,16 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+/* SIGTERM/SIGINT: the actions' stop hooks and digests first; the loop exits when they are done. */
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        action_manager_shutdown(userdata);
+        return 0;
+}
+
 static int run(int argc, char **argv) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         Manager *m = NULL;
+        ActionManager *am = NULL;
         sigset_t mask;
         int r;
 
@@ -144,25 +152,32 @@ static int run(int argc, char **argv) {
         if (r < 0)
                 return log_oom();
 
-        r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL); /* NULL handler: exit the loop */
+        r = action_manager_new(event, m, &am);
         if (r >= 0)
-                r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
+                r = sd_event_add_signal(event, NULL, SIGTERM, on_sigterm, am);
+        if (r >= 0)
+                r = sd_event_add_signal(event, NULL, SIGINT, on_sigterm, am);
         if (r >= 0)
                 r = sd_event_add_signal(event, NULL, SIGHUP, on_sighup, m);
         if (r < 0) {
+                action_manager_free(am);
                 manager_free(m);
-                return log_error_errno(r, "Failed to set up signal handling: %m");
+                return log_error_errno(r, "Failed to set up signal handling and actions: %m");
         }
 
         r = manager_start_and_log(m);
         if (r < 0) {
                 (void) sd_notifyf(false, "ERRNO=%i", -r);
+                action_manager_free(am);
                 manager_free(m);
                 return r;
         }
 
+        action_manager_start(am);
+
         r = sd_event_loop(event);
         manager_stop(m);
+        action_manager_free(am);
         manager_free(m);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
