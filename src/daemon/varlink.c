@@ -6,7 +6,8 @@
  * "continues": true on every reply of a stream but the last.
  *
  * What a client can make us hold, and the bound on it:
- *   connections      VARLINK_CLIENTS_MAX; one more is accepted and closed at once;
+ *   connections      VARLINK_CLIENTS_MAX, VARLINK_CLIENTS_PER_UID_MAX per non-root uid; one more is
+ *                    accepted and closed at once;
  *   input            one message, VARLINK_MESSAGE_MAX bytes; longer, or not finished (NUL) within
  *                    VARLINK_MESSAGE_TIMEOUT_USEC of its first byte: the connection is closed;
  *   output           VARLINK_OUTPUT_MAX bytes not yet taken by the client (the kernel's socket buffer
@@ -401,6 +402,16 @@ static int on_accept(sd_event_source *es, int fd, uint32_t revents, void *userda
         s->limit_logged = false;
         if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
                 return log_warning_errno(errno, "Control socket: no peer credentials, closing: %m"), 0;
+        if (cred.uid != 0) {
+                unsigned n = 0;
+
+                for (guint i = 0; i < s->connections->len; i++)
+                        n += ((VarlinkConnection *) g_ptr_array_index(s->connections, i))->uid == cred.uid;
+                if (n >= VARLINK_CLIENTS_PER_UID_MAX) {
+                        log_debug("Control socket: uid %u has %u connections, refusing more.", (unsigned) cred.uid, n);
+                        return 0;
+                }
+        }
 
         c = g_new0(VarlinkConnection, 1);
         *c = (VarlinkConnection) {

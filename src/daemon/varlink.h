@@ -18,7 +18,8 @@
 
 #define VARLINK_MESSAGE_MAX (64u * 1024u)        /* one request; larger: the connection is closed */
 #define VARLINK_CLIENTS_MAX 64u                  /* more: a new connection is closed at once */
-#define VARLINK_OUTPUT_MAX (4u * 1024u * 1024u)  /* unsent replies/events per client; more: dropped */
+#define VARLINK_CLIENTS_PER_UID_MAX 16u          /* the same for one non-root uid: readers cannot lock root out */
+#define VARLINK_OUTPUT_MAX (1024u * 1024u)       /* unsent replies/events per client; more: dropped */
 #define VARLINK_MESSAGE_TIMEOUT_USEC (5u * 1000000u) /* a started message must end (NUL) within this */
 #define VARLINK_LIST_BANS_MAX 1000u              /* the largest ListBans page */
 
