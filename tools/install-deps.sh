@@ -8,6 +8,7 @@ PKGS=(
         # build
         gcc meson ninja-build pkg-config libc6-dev
         libsystemd-dev libpcre2-dev libnftables-dev libglib2.0-dev libjansson-dev libsqlite3-dev
+        scdoc
         # real components the tests and the demo run in private namespaces
         systemd systemd-journal-remote nftables iproute2 util-linux procps netbase
         openssh-server openssh-client sshpass
