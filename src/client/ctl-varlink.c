@@ -49,7 +49,7 @@ static int vt_send(VarlinkTransport *v, json_t *msg) {
 
 /* One complete message from the buffer, if there is one: 1 with *ret, 0 when more is needed. */
 static int vt_take_message(VarlinkTransport *v, json_t **ret) {
-        guint8 *nul = memchr(v->in->data, 0, v->in->len);
+        guint8 *nul = v->in->len > 0 ? memchr(v->in->data, 0, v->in->len) : NULL;
         json_error_t error;
         json_t *msg;
 

@@ -301,7 +301,7 @@ static int on_message_timeout(sd_event_source *es, uint64_t usec, void *userdata
  * sent (back-pressure); arms or disarms the deadline of an unfinished one. */
 static void connection_process(VarlinkConnection *c) {
         while (!c->dead && c->out->len == 0) {
-                guint8 *nul = memchr(c->in->data, 0, c->in->len);
+                guint8 *nul = c->in->len > 0 ? memchr(c->in->data, 0, c->in->len) : NULL;
                 size_t len;
                 int r;
 

@@ -160,5 +160,6 @@ fi
 
 tb_check "daemon still running" kill -0 "$PC_DAEMON_PID"
 pc_daemon_stop
+tb_check "clean exit (no sanitizer report)" [ $? -eq 0 ]
 tb_check "socket removed at exit" [ ! -e "$SOCK" ]
 tb_summary
