@@ -9,6 +9,7 @@ PKGS=(
         gcc meson ninja-build pkg-config libc6-dev
         libsystemd-dev libpcre2-dev libnftables-dev libglib2.0-dev libjansson-dev libsqlite3-dev
         libcurl4-openssl-dev
+        scdoc
         # real components the tests and the demo run in private namespaces
         systemd systemd-journal-remote nftables iproute2 util-linux procps netbase fail2ban
         openssh-server openssh-client sshpass

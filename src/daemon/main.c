@@ -12,6 +12,7 @@
 #include "build-config.h"
 #include "log.h"
 #include "manager.h"
+#include "varlink.h"
 
 static ManagerOptions arg_options = {
         .config_dir = PKG_CONF_DIR,
@@ -22,6 +23,7 @@ static ManagerOptions arg_options = {
 };
 static LogTarget arg_log_target = LOG_TARGET_AUTO;
 static int arg_log_level = LOG_INFO;
+static const char *arg_control_group = NULL;
 
 static void help(void) {
         printf("portcullisd [OPTIONS...]\n\n"
@@ -32,7 +34,8 @@ static void help(void) {
                "     --vendor-dir=DIR        Vendor configuration (default %s)\n"
                "     --fail2ban-config=DIR   Use an existing fail2ban configuration (e.g. /etc/fail2ban)\n"
                "     --state-dir=DIR         State (default %s)\n"
-               "     --runtime-dir=DIR       Runtime files (default %s)\n"
+               "     --runtime-dir=DIR       Runtime files and the control socket (default %s)\n"
+               "     --control-group=GROUP   Group that may use the control socket read-only (default root)\n"
                "     --journal-directory=DIR Read the journal files in DIR instead of the system journal\n"
                "     --journal-file=FILE     Read FILE (may repeat) instead of the system journal\n"
                "     --nft-table=NAME        Our nftables table in family inet (default portcullis)\n"
@@ -46,7 +49,7 @@ static void help(void) {
 static int parse_argv(int argc, char **argv) {
         enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_VENDOR_DIR, ARG_STATE_DIR, ARG_RUNTIME_DIR,
                ARG_JOURNAL_DIRECTORY, ARG_JOURNAL_FILE, ARG_NFT_TABLE, ARG_LOG_TARGET, ARG_LOG_LEVEL, ARG_SINCE,
-               ARG_FAIL2BAN_CONFIG };
+               ARG_FAIL2BAN_CONFIG, ARG_CONTROL_GROUP };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -61,6 +64,7 @@ static int parse_argv(int argc, char **argv) {
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "since", required_argument, NULL, ARG_SINCE },
                 { "fail2ban-config", required_argument, NULL, ARG_FAIL2BAN_CONFIG },
+                { "control-group", required_argument, NULL, ARG_CONTROL_GROUP },
                 {}
         };
         static GPtrArray *files = NULL;
@@ -86,6 +90,7 @@ static int parse_argv(int argc, char **argv) {
                         g_ptr_array_add(files, optarg);
                         break;
                 case ARG_NFT_TABLE: arg_options.nft_table = optarg; break;
+                case ARG_CONTROL_GROUP: arg_control_group = optarg; break;
                 case ARG_SINCE:
                         if (parse_timestamp(optarg, now_usec(CLOCK_REALTIME), &arg_options.since_usec) < 0)
                                 return log_error_errno(EINVAL, "Invalid --since '%s'.", optarg);
@@ -125,6 +130,7 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 
 static int run(int argc, char **argv) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(varlink_server_freep) VarlinkServer *varlink = NULL;
         Manager *m = NULL;
         ActionManager *am = NULL;
         sigset_t mask;
@@ -165,10 +171,13 @@ static int run(int argc, char **argv) {
                 return log_error_errno(r, "Failed to set up signal handling and actions: %m");
         }
 
-        r = manager_start_and_log(m);
+        r = varlink_server_new_and_log(m, event, arg_options.runtime_dir, arg_control_group, &varlink);
+        if (r >= 0)
+                r = manager_start_and_log(m);
         if (r < 0) {
                 (void) sd_notifyf(false, "ERRNO=%i", -r);
                 action_manager_free(am);
+                varlink = varlink_server_free(varlink);
                 manager_free(m);
                 return r;
         }
@@ -178,6 +187,7 @@ static int run(int argc, char **argv) {
         r = sd_event_loop(event);
         manager_stop(m);
         action_manager_free(am);
+        varlink = varlink_server_free(varlink);
         manager_free(m);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");

@@ -81,10 +81,16 @@ struct Manager {
         uint64_t n_bans_total;
         usec_t last_prune_usec;
         char *last_status;
+        sd_event_source *rate_source; /* every MANAGER_RATE_INTERVAL_USEC: entries per second for STATUS= */
+        usec_t rate_sample_usec;      /* CLOCK_MONOTONIC of the last sample */
+        uint64_t rate_sample_entries;
+        double entries_per_sec;       /* over the last interval */
         ManagerRunState run_state;
         usec_t started_at_usec;
         GArray *listeners; /* ListenerSlot */
 };
+
+#define MANAGER_RATE_INTERVAL_USEC (5 * USEC_PER_SEC)
 
 /* Calls FIELD of every listener that has it, with the arguments after m. */
 #define MANAGER_NOTIFY(m, field, ...)                                                           \

@@ -3,6 +3,7 @@
  * aside), restoring bans at start and adopting unknown kernel elements, the self-healing firewall. */
 #include <glib.h>
 #include <inttypes.h>
+#include <systemd/sd-daemon.h>
 
 #include "log.h"
 #include "manager-internal.h"
@@ -39,6 +40,15 @@ void manager_open_state(Manager *m) {
                 log_manager_event(MESSAGE_ID_STATE_ERROR, LOG_ERR, NULL, msg);
                 m->state = NULL;
         }
+}
+
+/* A restore of many bans (database rows, then one nft transaction) can outlast TimeoutStartSec=: every
+ * RESTORE_CHUNK bans, and before a large transaction, systemd is asked for RESTORE_EXTEND_USEC more. */
+#define RESTORE_CHUNK 10000u
+#define RESTORE_EXTEND_USEC (30 * USEC_PER_SEC)
+
+static void restore_extend_timeout(void) {
+        (void) sd_notifyf(false, "EXTEND_TIMEOUT_USEC=%" PRIu64, (uint64_t) RESTORE_EXTEND_USEC);
 }
 
 typedef struct Restore {
@@ -84,7 +94,8 @@ static void restore_one(const char *jail, const AddressPrefix *a, usec_t start, 
                 return;
         if (b)
                 b->ban_count = ban_count;
-        x->restored++;
+        if (++x->restored % RESTORE_CHUNK == 0)
+                restore_extend_timeout();
         restore_aggregate(x->m, jail, a, start, x->now);
 
         /* In the kernel already (a restart without a reboot): its element keeps counting down. Missing (after
@@ -166,6 +177,8 @@ int manager_restore_and_log(Manager *m) {
 
         g_autofree char *error = NULL;
         if (nft_backend_queued(m->nft) > 0) {
+                if (nft_backend_queued(m->nft) >= RESTORE_CHUNK)
+                        restore_extend_timeout();
                 r = nft_backend_commit(m->nft, &error);
                 if (r != 0)
                         log_error("nftables refused %d restored ban(s): %s", r, error ? error : "unknown error");

@@ -45,6 +45,7 @@ Manager *manager_free(Manager *m) {
         journal_reader_free(m->reader);
         nft_monitor_free(m->nft_monitor);
         sd_event_source_disable_unref(m->expiry_source);
+        sd_event_source_disable_unref(m->rate_source);
         jails_free(m->jails, m->n_jails);
         ruleset_free(m->ruleset);
         nft_backend_free(m->nft);
@@ -100,14 +101,43 @@ void manager_update_status(Manager *m) {
 
         MANAGER_NOTIFY(m, counters_changed);
 
-        s = g_strdup_printf("%zu jail%s, %zu banned, %" PRIu64 " failures, %" PRIu64 " entries read",
+        s = g_strdup_printf("%zu jail%s, %zu banned, %" PRIu64 " failures, %" PRIu64 " entries read, %.1f entries/s",
                             m->n_jails, m->n_jails == 1 ? "" : "s", ban_table_size(m->bans), m->n_failures,
-                            m->reader ? journal_reader_entries(m->reader) : 0);
+                            m->reader ? journal_reader_entries(m->reader) : 0, m->entries_per_sec);
         if (streq_ptr(s, m->last_status))
                 return;
         (void) sd_notifyf(false, "STATUS=%s", s);
         free(m->last_status);
         m->last_status = g_steal_pointer(&s);
+}
+
+/* The entry rate in STATUS= is measured over fixed intervals, so that an idle daemon shows 0 and not the
+ * rate of its last burst. */
+static int on_rate_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        uint64_t entries = m->reader ? journal_reader_entries(m->reader) : 0;
+
+        if (now > m->rate_sample_usec)
+                m->entries_per_sec = (double) (entries - m->rate_sample_entries) * USEC_PER_SEC /
+                                     (double) (now - m->rate_sample_usec);
+        m->rate_sample_usec = now;
+        m->rate_sample_entries = entries;
+        (void) sd_event_source_set_time_relative(s, MANAGER_RATE_INTERVAL_USEC);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        manager_update_status(m);
+        return 0;
+}
+
+static void manager_start_rate_timer(Manager *m) {
+        int r;
+
+        m->rate_sample_usec = now_usec(CLOCK_MONOTONIC);
+        m->rate_sample_entries = m->reader ? journal_reader_entries(m->reader) : 0;
+        r = sd_event_add_time_relative(m->event, &m->rate_source, CLOCK_MONOTONIC, MANAGER_RATE_INTERVAL_USEC, 0,
+                                       on_rate_timer, m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to start the entry rate timer, ignoring: %m");
 }
 
 void manager_set_run_state(Manager *m, ManagerRunState state) {
@@ -381,6 +411,7 @@ int manager_start_and_log(Manager *m) {
         m->started_at_usec = now_usec(CLOCK_REALTIME);
         (void) sd_notify(false, "READY=1");
         manager_set_run_state(m, MANAGER_RUNNING);
+        manager_start_rate_timer(m);
         manager_update_status(m);
         return 0;
 }
