@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "build-config.h"
+#include "bus.h"
 #include "log.h"
 #include "manager.h"
 
@@ -119,6 +120,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 static int run(int argc, char **argv) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         Manager *m = NULL;
+        Bus *bus = NULL;
         sigset_t mask;
         int r;
 
@@ -154,15 +156,19 @@ static int run(int argc, char **argv) {
                 return log_error_errno(r, "Failed to set up signal handling: %m");
         }
 
-        r = manager_start_and_log(m);
+        r = bus_new_and_log(event, m, &bus); /* the name is ours before READY=1 */
+        if (r >= 0)
+                r = manager_start_and_log(m);
         if (r < 0) {
                 (void) sd_notifyf(false, "ERRNO=%i", -r);
+                bus_free(bus);
                 manager_free(m);
                 return r;
         }
 
         r = sd_event_loop(event);
         manager_stop(m);
+        bus_free(bus);
         manager_free(m);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");

@@ -9,9 +9,6 @@
 #include "manager-internal.h"
 #include "message-ids.h"
 
-/* The kernel refuses element timeouts much beyond this; so do we, with a clear error. */
-#define DURATION_MAX_USEC ((usec_t) 100 * 365 * 24 * 3600 * USEC_PER_SEC)
-
 static const char *const run_state_table[_MANAGER_RUN_STATE_MAX] = {
         [MANAGER_STARTING] = "starting",
         [MANAGER_RUNNING] = "running",
@@ -112,7 +109,7 @@ int manager_set_jail_running(Manager *m, const char *jail, bool running) {
 }
 
 static bool duration_valid(usec_t d) {
-        return d == USEC_INFINITY || (d > 0 && d <= DURATION_MAX_USEC);
+        return d == USEC_INFINITY || (d > 0 && d <= MANAGER_DURATION_MAX_USEC);
 }
 
 int manager_set_jail_bantime(Manager *m, const char *jail, usec_t bantime_usec) {
