@@ -614,7 +614,8 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         MonitorContext *c = userdata;
         const char *name, *old_owner, *new_owner;
 
-        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !isempty(new_owner))
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 || !streq(name, BUS_NAME) ||
+            !isempty(new_owner))
                 return 0;
         log_error("portcullisd left the bus.");
         c->result = -ECONNRESET;
@@ -646,8 +647,10 @@ static int bus_transport_monitor(CtlTransport *t, int (*cb)(json_t *event, void 
 
         r = sd_bus_match_signal(b->bus, NULL, BUS_NAME, BUS_PATH, BUS_MANAGER_INTERFACE, NULL, on_signal, &c);
         if (r >= 0)
-                r = sd_bus_match_signal(b->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                        "org.freedesktop.DBus", "NameOwnerChanged", on_name_owner_changed, &c);
+                r = sd_bus_add_match(b->bus, NULL,
+                                     "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                                     "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" BUS_NAME "'",
+                                     on_name_owner_changed, &c);
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe to the signals: %m");
         /* is the daemon there at all (this also starts it by bus activation)? */

@@ -248,8 +248,10 @@ void manager_commit(Manager *m) {
                         msg = g_strdup_printf("%s: banned %s for %s after %u failures", p->jail->name, addr, bt,
                                               p->failures);
 
-                p->jail->total_banned++;
-                m->n_bans_total++;
+                if (!p->changed) {
+                        p->jail->total_banned++;
+                        m->n_bans_total++;
+                }
                 log_ban_event(MESSAGE_ID_BAN, LOG_NOTICE, p->jail->name, &p->address, p->bantime_usec, p->failures,
                               p->reason, msg);
                 b = ban_table_get(m->bans, p->jail->name, &p->address);

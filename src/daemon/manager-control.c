@@ -270,6 +270,7 @@ int manager_ban_address(Manager *m, const char *jail, const char *address, usec_
                 .failures = failures,
                 .ban_count = ban_count,
                 .reason = "manual",
+                .changed = existed,
         };
         g_array_append_val(m->pending, p);
         manager_commit(m);

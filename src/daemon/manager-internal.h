@@ -44,6 +44,7 @@ typedef struct PendingBan {
         unsigned failures;
         unsigned ban_count;
         const char *reason; /* static string: NULL for a ban by failures, "manual" … */
+        bool changed;       /* a new end for an address banned already: not counted as a new ban */
 } PendingBan;
 
 typedef struct ListenerSlot {

@@ -463,6 +463,45 @@ pc_bus_require() {
         [ -x "$PC_BUILD/portcullisctl" ] || { echo "1..0 # SKIP $PC_BUILD/portcullisctl not built"; exit 77; }
 }
 
+# pc_bus_daemon: the usual setup of the D-Bus tests: sandbox, bus + polkitd, filter "testsvc" (matching
+# "AUTH FAILURE user=U from ADDR" of unit testsvc.service), jails "testsvc" (maxretry 3, bantime 10m,
+# ports 22 and 2222) and "web" (same filter, bantime 1h, ports 80 and 443), a writer, the daemon.
+# PC_BUS_DAEMON_ARGS: extra daemon arguments.
+PC_BUS=org.portcullis.Portcullis1
+PC_PATH=/org/portcullis/Portcullis1
+PC_MGR=org.portcullis.Portcullis1.Manager
+PC_JAIL=org.portcullis.Portcullis1.Jail
+pc_bus_daemon() {
+        pc_sandbox
+        pc_bus_start
+        pc_filter testsvc 'AUTH FAILURE user=<F-USER>\S+</F-USER> from <HOST>'
+        cat >"$PC_CONF/jails/test.conf" <<'CONF'
+[testsvc]
+enabled = true
+maxretry = 3
+findtime = 10m
+bantime = 10m
+port = 22, 2222
+protocol = tcp
+
+[web]
+enabled = true
+filter = testsvc
+maxretry = 5
+bantime = 1h
+port = 80, 443
+CONF
+        pc_writer_start testsvc testsvc.service
+        pc_daemon_start ${PC_BUS_DAEMON_ARGS:-} || tb_die "daemon did not become ready"
+}
+# pc_json EXPR: evaluates the Python expression EXPR with d = the JSON document on stdin, prints it
+pc_json() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
+# pc_mgr METHOD SIGNATURE ARGS...: busctl call on the manager object
+pc_mgr() { busctl call "$PC_BUS" "$PC_PATH" "$PC_MGR" "$@"; }
+pc_mgr_prop() { busctl get-property "$PC_BUS" "$PC_PATH" "$PC_MGR" "$1"; }
+pc_jail_prop() { busctl get-property "$PC_BUS" "$PC_PATH/jail/$1" "$PC_JAIL" "$2"; }
+pc_ctl() { "$PC_BUILD/portcullisctl" --no-pager "$@"; }
+
 pc_filter() {
         printf '[Definition]\nfailregex = ^\\S+ %s\\[\\d+\\]: %s$\njournalmatch = _SYSTEMD_UNIT=%s.service\n' \
                 "$1" "$2" "$1" >"$PC_CONF/filters/$1.conf"
