@@ -33,13 +33,15 @@ static int call(Session *s, const char *method, json_t *params, bool mutating, j
         json_t *reply = NULL;
         int r;
 
+        if (!params)
+                params = json_object();
         if (!s->t && ctl_connect(s->o, &s->t) < 0) {
                 json_decref(params);
                 return CTL_EXIT_FAILURE;
         }
         if (interactive)
                 ctl_polkit_agent_open(s->o);
-        r = s->t->ops->call(s->t, method, params ?: json_object(), interactive, &reply, &e);
+        r = s->t->ops->call(s->t, method, params, interactive, &reply, &e);
         json_decref(params);
         if (r < 0)
                 return CTL_EXIT_FAILURE; /* logged by the transport */

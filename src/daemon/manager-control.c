@@ -173,7 +173,7 @@ int manager_list_bans(Manager *m, const char *jail, size_t offset, size_t limit,
         if (jail && *jail && !manager_find_jail(m, jail))
                 return -ENOENT;
         ban_table_foreach(m->bans, jail && *jail ? jail : NULL, collect_ban_ptr, all);
-        qsort(all->pdata, all->len, sizeof(void *), ban_compare);
+        g_ptr_array_sort(all, ban_compare); /* gets pointers to the elements, like qsort */
 
         if (offset < all->len)
                 n = limit > 0 ? MIN(all->len - offset, limit) : all->len - offset;

@@ -188,4 +188,7 @@ tb_check "monitor: Reloaded" grep -q '"event": *"reloaded"' "$TB_TMP/ctlmon.json
 tb_check "busctl monitor saw the Banned signal" grep -q '"member":"Banned"' "$TB_TMP/busmon.json"
 tb_check "Enabled change announced (PropertiesChanged)" grep -q "\"path\":\"$J\".*PropertiesChanged.*Enabled" "$TB_TMP/busmon.json"
 tb_check "daemon still running" kill -0 "$PC_DAEMON_PID"
+pc_daemon_stop; rc=$?
+tb_check "SIGTERM: clean exit (status $rc), no sanitizer report in the daemon's log" \
+        sh -c "[ $rc -eq 0 ] && ! grep -q 'Sanitizer' '$PC_DAEMON_LOG'"
 tb_summary

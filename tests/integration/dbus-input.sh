@@ -65,4 +65,7 @@ tb_check "... and answers" [ "$(pc_mgr_prop State)" = 's "running"' ]
 tb_check "nothing changed in the kernel" [ "$(nft -j list table inet portcullis | md5sum)" = "$before" ]
 tb_check "the one ban is still the only one" [ "$(pc_mgr ListBans stt '' 0 0 | awk '{print $2}')" = 1 ]
 tb_check "BanTimeUSec unchanged" [ "$(pc_jail_prop testsvc BanTimeUSec)" = 't 600000000' ]
+pc_daemon_stop; rc=$?
+tb_check "SIGTERM: clean exit (status $rc), no sanitizer report in the daemon's log" \
+        sh -c "[ $rc -eq 0 ] && ! grep -q 'Sanitizer' '$PC_DAEMON_LOG'"
 tb_summary

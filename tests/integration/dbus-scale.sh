@@ -57,8 +57,11 @@ t0=$(date +%s%N)
 st=$(busctl get-property $PC_BUS $PC_PATH $PC_MGR State)
 echo "# a property read meanwhile: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 tb_check "the daemon is still on the bus and running" [ "$st" = 's "running"' ]
-tb_check "... owns its name" busctl status $PC_BUS
+tb_check "... owns its name" tb_quiet busctl status $PC_BUS
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$PC_DAEMON_PID/status")
 echo "# daemon RSS with $N bans: $rss kB"
 tb_check "bus connection not dropped (no disconnect in the log)" sh -c "! grep -qi 'disconnect' '$PC_DAEMON_LOG'"
+pc_daemon_stop; rc=$?
+tb_check "SIGTERM: clean exit (status $rc), no sanitizer report in the daemon's log" \
+        sh -c "[ $rc -eq 0 ] && ! grep -q 'Sanitizer' '$PC_DAEMON_LOG'"
 tb_summary

@@ -40,16 +40,16 @@ d, undocumented = members(doc, iface, check_docs=True)
 l, _ = members(live, iface)
 ok = True
 if d is None or l is None:
-    print(f"interface {iface} missing: documented={d is not None} live={l is not None}")
+    print(f"# interface {iface} missing: documented={d is not None} live={l is not None}")
     sys.exit(1)
 for m in sorted(d - l, key=str):
-    print("documented, not exported:", m)
+    print("# documented, not exported:", m)
     ok = False
 for m in sorted(l - d, key=str):
-    print("exported, not documented:", m)
+    print("# exported, not documented:", m)
     ok = False
 for n in undocumented:
-    print("no doc comment:", n)
+    print("# no doc comment:", n)
     ok = False
-print(f"{iface}: {len(d)} documented, {len(l)} exported")
+print(f"# {iface}: {len(d)} documented, {len(l)} exported")
 sys.exit(0 if ok else 1)

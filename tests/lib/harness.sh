@@ -39,6 +39,8 @@ tb_check() { # tb_check "description" cmd...
         local d=$1; shift
         if "$@"; then tb_ok "$d"; else tb_ko "$d"; fi
 }
+# tb_quiet CMD...: CMD with its stdout discarded (TAP output must only hold TAP lines)
+tb_quiet() { "$@" >/dev/null; }
 # Called after each failed check: show what the daemon said (overridable).
 tb_on_failure() {
         if [ -n "${PC_DAEMON_LOG:-}" ] && [ -f "$PC_DAEMON_LOG" ]; then
