@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -119,6 +120,24 @@ static int do_call(BusTransport *b, sd_bus_message *m, bool interactive, sd_bus_
         if (r < 0)
                 return convert_error(r, &e, ret_error);
         return 0;
+}
+
+/* One call on the manager object with arguments TYPES, ... (NULL: none). Returns like do_call(). */
+static int manager_call(BusTransport *b, const char *member, bool interactive, sd_bus_message **reply,
+                        CtlError *ret_error, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        r = new_call(b, BUS_PATH, BUS_MANAGER_INTERFACE, member, interactive, &m);
+        if (r >= 0 && types) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to build a D-Bus call: %m");
+        return do_call(b, m, interactive, reply, ret_error);
 }
 
 /* Reads one basic or string-array variant into JSON. */
@@ -304,15 +323,12 @@ static int call_get_status(BusTransport *b, json_t *p, bool interactive, json_t 
 }
 
 static int call_list_jails(BusTransport *b, json_t *p, bool interactive, json_t **ret, CtlError *e) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         json_t *jails;
         const char *name, *path;
         int r;
 
-        r = new_call(b, BUS_PATH, BUS_MANAGER_INTERFACE, "ListJails", false, &m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to build a D-Bus call: %m");
-        r = do_call(b, m, false, &reply, e);
+        r = manager_call(b, "ListJails", false, &reply, e, NULL);
         if (r != 0)
                 return r;
         jails = json_array();
@@ -341,19 +357,14 @@ static int call_list_jails(BusTransport *b, json_t *p, bool interactive, json_t 
 }
 
 static int call_list_bans(BusTransport *b, json_t *p, bool interactive, json_t **ret, CtlError *e) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         json_t *bans = NULL;
         uint64_t total;
         int r;
 
-        r = new_call(b, BUS_PATH, BUS_MANAGER_INTERFACE, "ListBans", false, &m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "stt", param_string(p, "jail"),
-                                          (uint64_t) json_integer_value(json_object_get(p, "offset")),
-                                          (uint64_t) json_integer_value(json_object_get(p, "limit")));
-        if (r < 0)
-                return log_error_errno(r, "Failed to build a D-Bus call: %m");
-        r = do_call(b, m, false, &reply, e);
+        r = manager_call(b, "ListBans", false, &reply, e, "stt", param_string(p, "jail"),
+                         (uint64_t) json_integer_value(json_object_get(p, "offset")),
+                         (uint64_t) json_integer_value(json_object_get(p, "limit")));
         if (r != 0)
                 return r;
         r = read_bans(reply, &bans);
@@ -369,16 +380,11 @@ static int call_list_bans(BusTransport *b, json_t *p, bool interactive, json_t *
 }
 
 static int call_get_ban(BusTransport *b, json_t *p, bool interactive, json_t **ret, CtlError *e) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         json_t *bans = NULL;
         int r;
 
-        r = new_call(b, BUS_PATH, BUS_MANAGER_INTERFACE, "GetBan", false, &m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", param_string(p, "address"));
-        if (r < 0)
-                return log_error_errno(r, "Failed to build a D-Bus call: %m");
-        r = do_call(b, m, false, &reply, e);
+        r = manager_call(b, "GetBan", false, &reply, e, "s", param_string(p, "address"));
         if (r != 0)
                 return r;
         r = read_bans(reply, &bans);
@@ -389,17 +395,12 @@ static int call_get_ban(BusTransport *b, json_t *p, bool interactive, json_t **r
 }
 
 static int call_ban(BusTransport *b, json_t *p, bool interactive, json_t **ret, CtlError *e) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         json_t *ban;
         int r, created;
 
-        r = new_call(b, BUS_PATH, BUS_MANAGER_INTERFACE, "Ban", interactive, &m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "sstb", param_string(p, "jail"), param_string(p, "address"),
-                                          usec_from_json(json_object_get(p, "durationUSec")), interactive);
-        if (r < 0)
-                return log_error_errno(r, "Failed to build a D-Bus call: %m");
-        r = do_call(b, m, interactive, &reply, e);
+        r = manager_call(b, "Ban", interactive, &reply, e, "sstb", param_string(p, "jail"), param_string(p, "address"),
+                         usec_from_json(json_object_get(p, "durationUSec")), interactive);
         if (r != 0)
                 return r;
         ban = ban_from_message(reply, &r);
@@ -413,12 +414,10 @@ static int call_ban(BusTransport *b, json_t *p, bool interactive, json_t **ret, 
         return 0;
 }
 
-static int call_count(BusTransport *b, sd_bus_message *m, bool interactive, json_t **ret, CtlError *e) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+/* {"count": N} from the reply of a call that returns "u" (R: what the call returned). */
+static int reply_count(int r, sd_bus_message *reply, json_t **ret) {
         uint32_t count;
-        int r;
 
-        r = do_call(b, m, interactive, &reply, e);
         if (r != 0)
                 return r;
         r = sd_bus_message_read(reply, "u", &count);
@@ -429,27 +428,20 @@ static int call_count(BusTransport *b, sd_bus_message *m, bool interactive, json
 }
 
 static int call_unban(BusTransport *b, json_t *p, bool interactive, json_t **ret, CtlError *e) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = new_call(b, BUS_PATH, BUS_MANAGER_INTERFACE, "Unban", interactive, &m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "ssb", param_string(p, "jail"), param_string(p, "address"), interactive);
-        if (r < 0)
-                return log_error_errno(r, "Failed to build a D-Bus call: %m");
-        return call_count(b, m, interactive, ret, e);
+        r = manager_call(b, "Unban", interactive, &reply, e, "ssb", param_string(p, "jail"), param_string(p, "address"),
+                         interactive);
+        return reply_count(r, reply, ret);
 }
 
 static int call_unban_all(BusTransport *b, json_t *p, bool interactive, json_t **ret, CtlError *e) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = new_call(b, BUS_PATH, BUS_MANAGER_INTERFACE, "UnbanAll", interactive, &m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "sb", param_string(p, "jail"), interactive);
-        if (r < 0)
-                return log_error_errno(r, "Failed to build a D-Bus call: %m");
-        return call_count(b, m, interactive, ret, e);
+        r = manager_call(b, "UnbanAll", interactive, &reply, e, "sb", param_string(p, "jail"), interactive);
+        return reply_count(r, reply, ret);
 }
 
 static int call_void(BusTransport *b, sd_bus_message *m, bool interactive, json_t **ret, CtlError *e) {
@@ -505,27 +497,23 @@ static int call_set_ban_time(BusTransport *b, json_t *p, bool interactive, json_
 }
 
 static int call_reload(BusTransport *b, json_t *p, bool interactive, json_t **ret, CtlError *e) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = new_call(b, BUS_PATH, BUS_MANAGER_INTERFACE, "Reload", interactive, &m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "b", interactive);
-        if (r < 0)
-                return log_error_errno(r, "Failed to build a D-Bus call: %m");
-        return call_void(b, m, interactive, ret, e);
+        r = manager_call(b, "Reload", interactive, &reply, e, "b", interactive);
+        if (r != 0)
+                return r;
+        *ret = json_object();
+        return 0;
 }
 
 static int call_check_config(BusTransport *b, json_t *p, bool interactive, json_t **ret, CtlError *e) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         g_auto(GStrv) warnings = NULL;
         json_t *w;
         int r;
 
-        r = new_call(b, BUS_PATH, BUS_MANAGER_INTERFACE, "CheckConfig", false, &m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to build a D-Bus call: %m");
-        r = do_call(b, m, false, &reply, e);
+        r = manager_call(b, "CheckConfig", false, &reply, e, NULL);
         if (r != 0)
                 return r;
         r = sd_bus_message_read_strv(reply, &warnings);

@@ -10,6 +10,31 @@
 #include "log.h"
 #include "macro.h"
 
+/* Appends the jails as TYPE "o" (object paths) or "(so)" (name and path), in name order. */
+static int append_jails(Bus *b, sd_bus_message *reply, const char *type) {
+        size_t n = manager_n_jails(b->manager);
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', type);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                g_autofree char *p = NULL;
+                ManagerJailInfo info;
+
+                if (manager_get_jail_by_index(b->manager, i, &info) < 0)
+                        continue;
+                p = bus_jail_path(info.name);
+                if (!p)
+                        return -ENOMEM;
+                if (streq(type, "o"))
+                        r = sd_bus_message_append(reply, "o", p);
+                else
+                        r = sd_bus_message_append(reply, "(so)", info.name, p);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
 enum { COUNTER_CURRENTLY_BANNED, COUNTER_TOTAL_BANNED, COUNTER_ENTRIES, COUNTER_FAILURES };
 
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -41,25 +66,8 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                         return r;
                 return sd_bus_message_append(reply, "s", strempty(cursor));
         }
-        if (streq(property, "Jails")) {
-                size_t n = manager_n_jails(b->manager);
-
-                r = sd_bus_message_open_container(reply, 'a', "o");
-                for (size_t i = 0; r >= 0 && i < n; i++) {
-                        g_autofree char *p = NULL;
-                        ManagerJailInfo info;
-
-                        if (manager_get_jail_by_index(b->manager, i, &info) < 0)
-                                continue;
-                        p = bus_jail_path(info.name);
-                        if (!p)
-                                return -ENOMEM;
-                        r = sd_bus_message_append(reply, "o", p);
-                }
-                if (r < 0)
-                        return r;
-                return sd_bus_message_close_container(reply);
-        }
+        if (streq(property, "Jails"))
+                return append_jails(b, reply, "o");
         return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s.", property);
 }
 
@@ -88,26 +96,11 @@ void bus_manager_emit_counters(Bus *b, BusCounters *last) {
 
 static int method_list_jails(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Bus *b = userdata;
-        size_t n = manager_n_jails(b->manager);
         int r;
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(so)");
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                g_autofree char *p = NULL;
-                ManagerJailInfo info;
-
-                if (manager_get_jail_by_index(b->manager, i, &info) < 0)
-                        continue;
-                p = bus_jail_path(info.name);
-                if (!p)
-                        return -ENOMEM;
-                r = sd_bus_message_append(reply, "(so)", info.name, p);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
+                r = append_jails(userdata, reply, "(so)");
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
