@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* portcullisctl: the command-line client. The offline verbs (check-config, test-filter) work without
- * a running daemon; the D-Bus verbs come with the control-plane issue. */
+/* portcullisctl: the command-line client. The offline verbs (check-config, test-filter, import-fail2ban)
+ * work without a running daemon; the others talk to portcullisd (ctl-verbs.c, over ctl_connect()). */
 #include <getopt.h>
 #include <glib.h>
 #include <stdio.h>
@@ -8,9 +8,22 @@
 #include "build-config.h"
 #include "ctl.h"
 #include "log.h"
+#include "varlink.h"
 
 static void help(void) {
         printf("portcullisctl [OPTIONS...] COMMAND ...\n\n"
+               "Commands (talk to the running portcullisd over the system bus):\n"
+               "  status [JAIL...]             Daemon status and its jails, or the given jails\n"
+               "  list-jails                   List the jails\n"
+               "  list-bans [JAIL]             List the active bans (of one jail)\n"
+               "  show [JAIL...]               All properties of the daemon or of the jails\n"
+               "  ban JAIL ADDRESS [--time=T]  Ban ADDRESS in JAIL (default: the jail's bantime)\n"
+               "  unban ADDRESS [--jail=JAIL]  Lift the bans of ADDRESS (in every jail, or in JAIL)\n"
+               "  unban --all [JAIL]           Lift every ban (of JAIL)\n"
+               "  reload                       Reload the configuration; waits until it is done\n"
+               "  start JAIL | stop JAIL       Start or stop a jail until the next restart\n"
+               "  set-bantime JAIL TIME        Change a jail's bantime until the next reload\n"
+               "  monitor                      Print ban, unban and reload events as they happen\n\n"
                "Offline commands (no daemon needed):\n"
                "  check-config                 Validate the configuration, print the effective jails\n"
                "      [--fail2ban-config=DIR]  ... of an existing fail2ban directory (/etc/fail2ban)\n"
@@ -33,10 +46,18 @@ static void help(void) {
                "     --filter-dir=DIR     Look for filters here first\n"
                "     --fail2ban-config=DIR  Read fail2ban's configuration in DIR instead\n"
                "     --output=DIR         import-fail2ban: the new directory to write\n"
-               "     --json               One JSON document (or one per line for test-filter)\n"
+               "     --json               One JSON document (one per line for test-filter, monitor)\n"
+               "     --no-pager           Do not pipe the output into a pager\n"
+               "     --no-ask-password    Do not ask for a password (polkit) on a terminal\n"
+               "     --varlink            Use the control socket instead of the system bus (also the\n"
+               "                          fallback when no system bus is reachable)\n"
+               "     --control-socket=PATH  The control socket (default %s/%s)\n"
+               "     --time=DURATION      ban: how long (90s, 10m, 1h, 2d, permanent)\n"
+               "     --jail=JAIL          unban: only in JAIL\n"
+               "     --all                unban: every ban\n"
                "     --no-legend          No header and footer lines in tables\n"
                "     --quiet              test-filter: print the counts only, not every match\n",
-               PKG_CONF_DIR, PKG_VENDOR_DIR);
+               PKG_CONF_DIR, PKG_VENDOR_DIR, PKG_RUN_DIR, VARLINK_SOCKET_NAME);
 }
 
 ConfigPaths ctl_config_paths(const CtlOptions *o) {
@@ -56,13 +77,25 @@ static const struct {
         { "import-fail2ban", verb_import_fail2ban },
         { "test-action", verb_test_action },
         { "test-filter", verb_test_filter },
+        { "status", verb_status },
+        { "list-jails", verb_list_jails },
+        { "list-bans", verb_list_bans },
+        { "show", verb_show },
+        { "ban", verb_ban },
+        { "unban", verb_unban },
+        { "reload", verb_reload },
+        { "start", verb_start_stop },
+        { "stop", verb_start_stop },
+        { "set-bantime", verb_set_bantime },
+        { "monitor", verb_monitor },
 };
 
 int main(int argc, char **argv) {
         enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_VENDOR_DIR, ARG_FILTER_DIR, ARG_JSON, ARG_NO_LEGEND,
                ARG_QUIET, ARG_JOURNAL_FILE, ARG_JOURNAL_DIRECTORY, ARG_MATCH, ARG_SINCE, ARG_UNTIL,
                ARG_PRINT_MATCHED, ARG_PRINT_MISSED, ARG_PRINT_IGNORED, ARG_MESSAGE, ARG_IDENTIFIER,
-               ARG_HOSTNAME, ARG_PID, ARG_FAIL2BAN_CONFIG, ARG_OUTPUT };
+               ARG_HOSTNAME, ARG_PID, ARG_FAIL2BAN_CONFIG, ARG_OUTPUT, ARG_NO_PAGER, ARG_NO_ASK_PASSWORD, ARG_TIME,
+               ARG_JAIL, ARG_ALL, ARG_VARLINK, ARG_CONTROL_SOCKET };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -86,6 +119,13 @@ int main(int argc, char **argv) {
                 { "pid", required_argument, NULL, ARG_PID },
                 { "fail2ban-config", required_argument, NULL, ARG_FAIL2BAN_CONFIG },
                 { "output", required_argument, NULL, ARG_OUTPUT },
+                { "no-pager", no_argument, NULL, ARG_NO_PAGER },
+                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+                { "time", required_argument, NULL, ARG_TIME },
+                { "jail", required_argument, NULL, ARG_JAIL },
+                { "all", no_argument, NULL, ARG_ALL },
+                { "varlink", no_argument, NULL, ARG_VARLINK },
+                { "control-socket", required_argument, NULL, ARG_CONTROL_SOCKET },
                 {}
         };
         g_autoptr(GPtrArray) files = g_ptr_array_new();
@@ -134,6 +174,19 @@ int main(int argc, char **argv) {
                 case ARG_PID: o.pid = optarg; break;
                 case ARG_FAIL2BAN_CONFIG: o.fail2ban_dir = optarg; break;
                 case ARG_OUTPUT: o.output_dir = optarg; break;
+                case ARG_NO_PAGER: o.no_pager = true; break;
+                case ARG_NO_ASK_PASSWORD: o.no_ask_password = true; break;
+                case ARG_TIME:
+                        if (ctl_parse_duration(optarg, &o.time_usec) < 0)
+                                return CTL_EXIT_USAGE;
+                        break;
+                case ARG_JAIL: o.jail = optarg; break;
+                case ARG_ALL: o.all = true; break;
+                case ARG_VARLINK: o.varlink = true; break;
+                case ARG_CONTROL_SOCKET:
+                        o.varlink = true;
+                        o.control_socket = optarg;
+                        break;
                 default:
                         return CTL_EXIT_USAGE;
                 }

@@ -10,6 +10,7 @@
 
 #include "action-manager.h"
 #include "build-config.h"
+#include "bus.h"
 #include "log.h"
 #include "manager.h"
 #include "varlink.h"
@@ -133,6 +134,7 @@ static int run(int argc, char **argv) {
         _cleanup_(varlink_server_freep) VarlinkServer *varlink = NULL;
         Manager *m = NULL;
         ActionManager *am = NULL;
+        Bus *bus = NULL;
         sigset_t mask;
         int r;
 
@@ -173,11 +175,14 @@ static int run(int argc, char **argv) {
 
         r = varlink_server_new_and_log(m, event, arg_options.runtime_dir, arg_control_group, &varlink);
         if (r >= 0)
+                r = bus_new_and_log(event, m, &bus); /* the name is ours before READY=1 */
+        if (r >= 0)
                 r = manager_start_and_log(m);
         if (r < 0) {
                 (void) sd_notifyf(false, "ERRNO=%i", -r);
                 action_manager_free(am);
                 varlink = varlink_server_free(varlink);
+                bus_free(bus);
                 manager_free(m);
                 return r;
         }
@@ -188,6 +193,7 @@ static int run(int argc, char **argv) {
         manager_stop(m);
         action_manager_free(am);
         varlink = varlink_server_free(varlink);
+        bus_free(bus);
         manager_free(m);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");

@@ -9,9 +9,6 @@
 #include "manager-internal.h"
 #include "message-ids.h"
 
-/* The kernel refuses element timeouts much beyond this; so do we, with a clear error. */
-#define DURATION_MAX_USEC ((usec_t) 100 * 365 * 24 * 3600 * USEC_PER_SEC)
-
 static const char *const run_state_table[_MANAGER_RUN_STATE_MAX] = {
         [MANAGER_STARTING] = "starting",
         [MANAGER_RUNNING] = "running",
@@ -112,7 +109,7 @@ int manager_set_jail_running(Manager *m, const char *jail, bool running) {
 }
 
 static bool duration_valid(usec_t d) {
-        return d == USEC_INFINITY || (d > 0 && d <= DURATION_MAX_USEC);
+        return d == USEC_INFINITY || (d > 0 && d <= MANAGER_DURATION_MAX_USEC);
 }
 
 int manager_set_jail_bantime(Manager *m, const char *jail, usec_t bantime_usec) {
@@ -146,52 +143,47 @@ static int parse_target(const char *text, bool for_ban, AddressPrefix *ret) {
         return 0;
 }
 
-static int ban_info_compare(const void *a, const void *b) {
-        const ManagerBanInfo *x = a, *y = b;
-        AddressPrefix ax, ay;
+/* Sorting compares the Ban's binary address, and only the requested page is formatted: with 100,000
+ * bans, sorting pointers costs ~20 ms, where sorting formatted infos (parsing the text back in every
+ * comparison) cost over a second. A sorted index kept up to date would make a page O(limit); not needed
+ * at this size. */
+static int ban_compare(const void *a, const void *b) {
+        const Ban *x = *(const Ban *const *) a, *y = *(const Ban *const *) b;
         int c = strcmp(x->jail, y->jail);
 
         if (c != 0)
                 return c;
-        /* the text is canonical, so parsing it back cannot fail; compare by family, bytes, length */
-        (void) address_prefix_parse(x->address, &ax);
-        (void) address_prefix_parse(y->address, &ay);
-        if (ax.address.family != ay.address.family)
-                return ax.address.family == AF_INET ? -1 : 1;
-        c = memcmp(ax.address.bytes, ay.address.bytes, ax.address.family == AF_INET ? 4 : 16);
-        return c != 0 ? c : (int) ax.prefixlen - (int) ay.prefixlen;
+        if (x->prefix.address.family != y->prefix.address.family)
+                return x->prefix.address.family == AF_INET ? -1 : 1;
+        c = memcmp(x->prefix.address.bytes, y->prefix.address.bytes, x->prefix.address.family == AF_INET ? 4 : 16);
+        return c != 0 ? c : (int) x->prefix.prefixlen - (int) y->prefix.prefixlen;
 }
 
-static void collect_ban_info(const Ban *b, void *userdata) {
-        ManagerBanInfo info;
-
-        manager_ban_info_from_ban(b, &info);
-        g_array_append_val((GArray *) userdata, info);
+static void collect_ban_ptr(const Ban *b, void *userdata) {
+        g_ptr_array_add(userdata, (void *) b);
 }
 
 int manager_list_bans(Manager *m, const char *jail, size_t offset, size_t limit, GArray **ret, size_t *ret_total) {
-        g_autoptr(GArray) all = g_array_new(false, false, sizeof(ManagerBanInfo));
+        g_autoptr(GPtrArray) all = g_ptr_array_new();
         GArray *page;
+        size_t n = 0;
 
         if (jail && *jail && !manager_find_jail(m, jail))
                 return -ENOENT;
-        ban_table_foreach(m->bans, jail && *jail ? jail : NULL, collect_ban_info, all);
-        g_array_sort(all, ban_info_compare);
+        ban_table_foreach(m->bans, jail && *jail ? jail : NULL, collect_ban_ptr, all);
+        g_ptr_array_sort(all, ban_compare); /* gets pointers to the elements, like qsort */
 
+        if (offset < all->len)
+                n = limit > 0 ? MIN(all->len - offset, limit) : all->len - offset;
+        page = g_array_sized_new(false, false, sizeof(ManagerBanInfo), n);
+        for (size_t i = 0; i < n; i++) {
+                ManagerBanInfo info;
+
+                manager_ban_info_from_ban(all->pdata[offset + i], &info);
+                g_array_append_val(page, info);
+        }
         if (ret_total)
                 *ret_total = all->len;
-        if (offset == 0 && (limit == 0 || limit >= all->len)) {
-                *ret = g_steal_pointer(&all);
-                return 0;
-        }
-        page = g_array_new(false, false, sizeof(ManagerBanInfo));
-        if (offset < all->len) {
-                size_t n = all->len - offset;
-
-                if (limit > 0)
-                        n = MIN(n, limit);
-                g_array_append_vals(page, &g_array_index(all, ManagerBanInfo, offset), n);
-        }
         *ret = page;
         return 0;
 }

@@ -59,6 +59,10 @@ uint64_t manager_bans_total(const Manager *m);
  * event loop (copy them at once). The daemon is single-threaded; none of this may be called from
  * another thread. */
 
+/* The longest ban time or bantime accepted (100 years; the kernel refuses element timeouts much beyond
+ * this); USEC_INFINITY means permanent. */
+#define MANAGER_DURATION_MAX_USEC ((usec_t) 100 * 365 * 24 * 3600 * USEC_PER_SEC)
+
 typedef enum ManagerRunState {
         MANAGER_STARTING,
         MANAGER_RUNNING,

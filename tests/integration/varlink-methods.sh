@@ -158,6 +158,19 @@ else
         tb_ko "tests/ctl-varlink-call not built"
 fi
 
+# --- portcullisctl over the control socket (--control-socket; no system bus runs in this test, so the
+# default transport falls back to the socket as well) ------------------------------------------------------
+CTL=(pc_ctl --control-socket="$SOCK")
+tb_check "portcullisctl --varlink status" sh -c "$PC_BUILD/portcullisctl --control-socket='$SOCK' status | grep -q svc"
+tb_check "portcullisctl ban via the socket: in the set" sh -c "$PC_BUILD/portcullisctl --control-socket='$SOCK' ban svc 203.0.113.77 --time=10m && nft list set inet portcullis svc_v4 | grep -q 203.0.113.77"
+out=$("${CTL[@]}" list-bans svc --json); echo "# list-bans --json: $out"
+tb_check "portcullisctl list-bans --json shows it" sh -c "echo '$out' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(b[\"address\"] == \"203.0.113.77\" for b in d[\"bans\"])'"
+"${CTL[@]}" ban nope 203.0.113.78 >/dev/null 2>&1; rc=$?
+tb_check "portcullisctl ban in an unknown jail: exit 4" [ "$rc" = 4 ]
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$PC_BUILD/portcullisctl" --control-socket="$SOCK" unban 203.0.113.77 >/dev/null 2>&1; rc=$?
+tb_check "portcullisctl unban as nobody: refused (exit 1), still banned" sh -c "[ $rc = 1 ] && nft list set inet portcullis svc_v4 | grep -q 203.0.113.77"
+tb_check "portcullisctl unban via the socket: gone from the set" sh -c "$PC_BUILD/portcullisctl --control-socket='$SOCK' unban 203.0.113.77 && ! nft list set inet portcullis svc_v4 | grep -q 203.0.113.77"
+
 tb_check "daemon still running" kill -0 "$PC_DAEMON_PID"
 pc_daemon_stop
 tb_check "clean exit (no sanitizer report)" [ $? -eq 0 ]

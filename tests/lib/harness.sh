@@ -39,6 +39,8 @@ tb_check() { # tb_check "description" cmd...
         local d=$1; shift
         if "$@"; then tb_ok "$d"; else tb_ko "$d"; fi
 }
+# tb_quiet CMD...: CMD with its stdout discarded (TAP output must only hold TAP lines)
+tb_quiet() { "$@" >/dev/null; }
 # Called after each failed check: show what the daemon said (overridable).
 tb_on_failure() {
         if [ -n "${PC_DAEMON_LOG:-}" ] && [ -f "$PC_DAEMON_LOG" ]; then
@@ -346,13 +348,13 @@ tb_ssh_attempt() { # tb_ssh_attempt ADDR [USER]
 tb_dbus_start() { # [--standard-path]: listen on /run/dbus/system_bus_socket (our tmpfs) instead of $TB_TMP
         local sock="$TB_TMP/dbus/system_bus_socket"
         [ "${1:-}" = --standard-path ] && sock=/run/dbus/system_bus_socket
-        mkdir -p "$TB_TMP/dbus/system.d"
+        mkdir -p "$TB_TMP/dbus/system.d" "$TB_TMP/dbus/services"   # services: bus activation (Exec= lines)
         chmod 0755 "$TB_TMP/dbus"
         sed -e "s|<listen>.*</listen>|<listen>unix:path=$sock</listen>|" \
             -e '/<user>messagebus<\/user>/d' -e '/<fork\/>/d' -e '/<pidfile>/d' \
             -e '/<servicehelper>/d' -e '/<standard_system_servicedirs\/>/d' \
             -e "s|<includedir>system.d</includedir>|<includedir>/usr/share/dbus-1/system.d</includedir>|" \
-            -e "s|<include ignore_missing=\"yes\">/etc/dbus-1/system-local.conf</include>|&\n  <includedir>$TB_TMP/dbus/system.d</includedir>|" \
+            -e "s|<include ignore_missing=\"yes\">/etc/dbus-1/system-local.conf</include>|&\n  <includedir>$TB_TMP/dbus/system.d</includedir>\n  <servicedir>$TB_TMP/dbus/services</servicedir>|" \
             /usr/share/dbus-1/system.conf >"$TB_TMP/dbus/system.conf"
         grep -q "$TB_TMP/dbus/system.d" "$TB_TMP/dbus/system.conf" || tb_die "dbus config templating failed"
         rm -f "$TB_TMP/dbus/address" "$sock"   # stale files of a previous instance would fool the wait below
@@ -368,6 +370,40 @@ tb_dbus_reload() { # SIGHUP makes dbus-daemon re-read its config (incl. included
         kill -HUP "$TB_DBUS_PID"
         sleep 0.2
 }
+
+# The real polkitd on the private bus.  It reads actions and JS rules from /usr/share/polkit-1/actions
+# and /etc/polkit-1/rules.d: private copies are bind-mounted over them inside our mount namespace (the
+# host's stay untouched).  tb_polkit_start ACTIONS_FILE... -- RULES_FILE...
+tb_polkit_start() {
+        local a="$TB_TMP/polkit/actions" r="$TB_TMP/polkit/rules.d" f
+        mkdir -p "$a" "$r"
+        cp -a /usr/share/polkit-1/actions/. "$a/"
+        while [ $# -gt 0 ] && [ "$1" != -- ]; do cp "$1" "$a/"; shift; done
+        [ "${1:-}" = -- ] && shift
+        for f in "$@"; do cp "$f" "$r/$(basename "${f%.example}")"; done
+        chown -R root:root "$TB_TMP/polkit"
+        chmod -R a+rX "$TB_TMP/polkit"
+        mount --bind "$a" /usr/share/polkit-1/actions
+        mount --bind "$r" /etc/polkit-1/rules.d
+        tb_spawn polkit.service "$TB_TMP/polkitd.log" /usr/lib/polkit-1/polkitd --no-debug
+        TB_POLKIT_PID=$TB_SPAWNED_PID
+        tb_wait_for 15 sh -c 'busctl --system status org.freedesktop.PolicyKit1 >/dev/null 2>&1' ||
+                { cat "$TB_TMP/polkitd.log" >&2; tb_die "polkitd did not take its bus name"; }
+        tb_log "polkitd up (pid $TB_POLKIT_PID)"
+}
+
+# tb_group_add GROUP USER...: GROUP with these members in a private copy of /etc/group, bind-mounted
+# over the real one inside our mount namespace (polkit's subject.isInGroup() reads it through NSS).
+tb_group_add() {
+        local g=$1 users
+        shift
+        users=$(IFS=,; echo "$*")
+        [ -f "$TB_TMP/etc-group" ] || { cp /etc/group "$TB_TMP/etc-group"; chmod 0644 "$TB_TMP/etc-group"; mount --bind "$TB_TMP/etc-group" /etc/group; }
+        echo "$g:x:$((60000 + RANDOM % 5000)):$users" >>"$TB_TMP/etc-group"
+}
+
+# run a command as an unprivileged user (and its primary group only), keeping the environment
+tb_as() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups -- "$@"; }
 
 
 # ---------------------------------------------------------------------------
@@ -408,6 +444,66 @@ pc_sandbox() {
 
 # pc_filter NAME FAILREGEX: filters/NAME.conf in $PC_CONF matching entries of unit NAME.service, whose
 # line is "HOST NAME[PID]: MESSAGE" (the writer's identifier is NAME).
+# pc_bus_start: a private system bus at the standard path with the project's D-Bus policy, and the real
+# polkitd with the project's actions and the example rule (members of group "portcullis" may do
+# everything); user "daemon" is put in that group.  Needs busctl and polkitd.
+pc_bus_start() {
+        tb_dbus_start --standard-path
+        cp "$PC_SRC/units/org.portcullis.Portcullis1.conf" "$TB_TMP/dbus/system.d/"
+        busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig >/dev/null ||
+                tb_die "dbus-daemon did not reload its policy"
+        tb_group_add portcullis daemon
+        tb_polkit_start "$PC_SRC/polkit/org.portcullis.Portcullis1.policy" -- \
+                "$PC_SRC/polkit/50-portcullis-admins.rules.example"
+}
+pc_bus_require() {
+        local p
+        for p in busctl dbus-daemon; do
+                command -v "$p" >/dev/null 2>&1 || { echo "1..0 # SKIP $p missing (tools/install-deps.sh)"; exit 77; }
+        done
+        [ -x /usr/lib/polkit-1/polkitd ] || { echo "1..0 # SKIP polkitd missing (tools/install-deps.sh)"; exit 77; }
+        [ -x "$PC_BUILD/portcullisctl" ] || { echo "1..0 # SKIP $PC_BUILD/portcullisctl not built"; exit 77; }
+}
+
+# pc_bus_daemon: the usual setup of the D-Bus tests: sandbox, bus + polkitd, filter "testsvc" (matching
+# "AUTH FAILURE user=U from ADDR" of unit testsvc.service), jails "testsvc" (maxretry 3, bantime 10m,
+# ports 22 and 2222) and "web" (same filter, bantime 1h, ports 80 and 443), a writer, the daemon.
+# PC_BUS_DAEMON_ARGS: extra daemon arguments.
+PC_BUS=org.portcullis.Portcullis1
+PC_PATH=/org/portcullis/Portcullis1
+PC_MGR=org.portcullis.Portcullis1.Manager
+PC_JAIL=org.portcullis.Portcullis1.Jail
+pc_bus_daemon() {
+        pc_sandbox
+        pc_bus_start
+        pc_filter testsvc 'AUTH FAILURE user=<F-USER>\S+</F-USER> from <HOST>'
+        cat >"$PC_CONF/jails/test.conf" <<'CONF'
+[testsvc]
+enabled = true
+maxretry = 3
+findtime = 10m
+bantime = 10m
+port = 22, 2222
+protocol = tcp
+
+[web]
+enabled = true
+filter = testsvc
+maxretry = 5
+bantime = 1h
+port = 80, 443
+CONF
+        pc_writer_start testsvc testsvc.service
+        pc_daemon_start ${PC_BUS_DAEMON_ARGS:-} || tb_die "daemon did not become ready"
+}
+# pc_json EXPR: evaluates the Python expression EXPR with d = the JSON document on stdin, prints it
+pc_json() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
+# pc_mgr METHOD SIGNATURE ARGS...: busctl call on the manager object
+pc_mgr() { busctl call "$PC_BUS" "$PC_PATH" "$PC_MGR" "$@"; }
+pc_mgr_prop() { busctl get-property "$PC_BUS" "$PC_PATH" "$PC_MGR" "$1"; }
+pc_jail_prop() { busctl get-property "$PC_BUS" "$PC_PATH/jail/$1" "$PC_JAIL" "$2"; }
+pc_ctl() { "$PC_BUILD/portcullisctl" --no-pager "$@"; }
+
 pc_filter() {
         printf '[Definition]\nfailregex = ^\\S+ %s\\[\\d+\\]: %s$\njournalmatch = _SYSTEMD_UNIT=%s.service\n' \
                 "$1" "$2" "$1" >"$PC_CONF/filters/$1.conf"
