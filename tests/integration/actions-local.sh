@@ -97,7 +97,7 @@ EVIL='sshd[7]: Invalid user $(touch /tmp/pwned) `touch /tmp/pwned`; touch /tmp/p
 \n~!id from 192.0.2.9'
 ctl() { "$PC_BUILD/portcullisctl" --config-dir="$PC_CONF" --vendor-dir=/nonexistent "$@"; }
 out=$(ctl test-action offline command 192.0.2.9 --message="$EVIL" 2>&1); rc=$?
-echo "# $out"
+echo "$out" | sed "s/^/# /"
 tb_check "test-action command: OK (rc $rc)" [ "$rc" -eq 0 ]
 tb_check "test-action command: ran as user nobody, the matched line is exactly one argument" python3 -c '
 import json, sys
@@ -105,7 +105,7 @@ r = [json.loads(l) for l in open(sys.argv[1])][-1]
 assert r["uid"] == 65534, r
 assert r["argv"] == ["192.0.2.9", sys.argv[2]], r["argv"]' "$ARGV_LOG" "$EVIL"
 out=$(ctl test-action cmdsvc mail 192.0.2.9 --message="$EVIL" 2>&1); rc=$?
-echo "# $out"
+echo "$out" | sed "s/^/# /"
 tb_check "test-action mail: OK (rc $rc)" [ "$rc" -eq 0 ]
 sed 's/^/# | /' "$TB_TMP/sendmail.msg"
 hdrs=$(sed '/^\r$/q' "$TB_TMP/sendmail.msg" | sed 's/\r$//' | grep -v '^$' | cut -d: -f1 | tr '\n' ' ')
@@ -114,13 +114,13 @@ tb_check "test-action mail: the matched line is one body line, escapes visible" 
         grep -qF '  sshd[7]: Invalid user $(touch /tmp/pwned) `touch /tmp/pwned`; touch /tmp/pwned\n~! touch /tmp/pwned\n.\n\n~!id from 192.0.2.9' "$TB_TMP/sendmail.msg"
 tb_check "test-action mail: no body line starts with '~!' or is a lone '.'" sh -c "! grep -qE '^(~!|\\.\\r?\$)' '$TB_TMP/sendmail.msg'"
 out=$(ctl test-action offline webhook 192.0.2.9 2>&1); rc=$?
-echo "# $out"
+echo "$out" | sed "s/^/# /"
 ok=0; [ "$rc" -eq 1 ] && [[ $out == *FAILED* ]] && ok=1
 tb_check "test-action: an unreachable server is reported as FAILED (rc $rc)" [ $ok = 1 ]
 t0=$(date +%s%N)
 out=$(ctl test-action slowcmd command 192.0.2.9 2>&1); rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-echo "# $out ($ms ms)"
+echo "$out ($ms ms)" | sed "s/^/# /"
 ok=0; [ "$rc" -eq 1 ] && [ "$ms" -lt 5000 ] && [[ $out == *"timed out"* ]] && ok=1
 tb_check "command timeout kills the child (FAILED, timed out, ${ms} ms)" [ $ok = 1 ]
 out=$(ctl test-action nosuchjail command 192.0.2.9 2>&1); rc=$?
@@ -130,7 +130,7 @@ tb_check "/tmp/pwned never appeared" [ ! -e /tmp/pwned ]
 # --- config errors carry FILE:LINE ------------------------------------------------------------------
 printf '[badact]\nenabled = true\nfilter = hdsvc\naction = hostsdeny\n   frobnicate[x=1]\n' >"$PC_CONF/jails/bad.conf"
 out=$(ctl check-config 2>&1); rc=$?
-echo "# $out" | head -n 3
+echo "$out" | head -n 3 | sed "s/^/# /"
 ok=0; [ "$rc" -ne 0 ] && [[ $out == *"jails/bad.conf:4: unknown action 'frobnicate'"* ]] && ok=1
 tb_check "unknown action: config error with FILE:LINE" [ $ok = 1 ]
 rm -f "$PC_CONF/jails/bad.conf"

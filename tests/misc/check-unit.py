@@ -42,7 +42,7 @@ for want in (r"^ListenStream=/\S+/io\.portcullis\.Portcullis1$", r"^Service=port
     if not re.search(want, socket, re.M):
         failures.append("socket lacks " + want)
 service = open(os.path.join(build, "portcullisd.service")).read()
-for want in (r"^Type=notify$", r"^BusName=org\.portcullis\.Portcullis1$", r"^WatchdogSec=\d+", r"^ExecReload=/\S+/portcullisctl reload$",
+for want in (r"^Type=notify$", r"^BusName=org\.portcullis\.Portcullis1$", r"^WatchdogSec=\d+", r"^ExecReload=/\S+/portcullisctl --no-ask-password reload$",
              r"^RuntimeDirectoryPreserve=yes$"):
     if not re.search(want, service, re.M):
         failures.append("service lacks " + want)
